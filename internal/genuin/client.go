@@ -1,0 +1,426 @@
+package genuin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Options configure a Client. Token, APIKey and APISecret are credentials:
+// Options.String and every error redact them.
+type Options struct {
+	// Endpoint is the base URL, e.g. https://api.example or http://127.0.0.1:8600;
+	// the documented paths /api/thirdparty/... are appended to it. Plain http is
+	// accepted only for loopback hosts.
+	Endpoint string
+	// Token is a gn-access-token sent as a Bearer token.
+	Token string
+	// APIKey and APISecret are exchanged at POST /api/thirdparty/auth for a
+	// token, lazily on the first call (or by Authenticate) and again once when
+	// a call is refused with 401/5159. They may be combined with Token, which
+	// is then used until it is refused.
+	APIKey, APISecret string
+	// HTTPClient sends the requests; nil means a client with a 30s timeout
+	// that does not follow redirects.
+	HTTPClient *http.Client
+	// MaxRetries is the number of retries after the first attempt of a call;
+	// 0 means 5, a negative value means none.
+	MaxRetries int
+	// MinBackoff and MaxBackoff bound the exponential backoff (full jitter);
+	// 0 means 200ms and 10s.
+	MinBackoff, MaxBackoff time.Duration
+	// Rate caps the requests per second across all calls of the Client,
+	// retries and token exchanges included; 0 means unlimited.
+	Rate float64
+	// UserAgent is sent as the User-Agent header when not empty.
+	UserAgent string
+}
+
+// String describes the options with the credentials redacted.
+func (o Options) String() string {
+	return fmt.Sprintf("genuin.Options{Endpoint: %q, Token: %s, APIKey: %s, APISecret: %s, MaxRetries: %d, MinBackoff: %s, MaxBackoff: %s, Rate: %g, UserAgent: %q}",
+		redactURL(o.Endpoint), redacted(o.Token), redacted(o.APIKey), redacted(o.APISecret),
+		o.MaxRetries, o.MinBackoff, o.MaxBackoff, o.Rate, o.UserAgent)
+}
+
+// GoString is String, so %#v redacts the credentials too.
+func (o Options) GoString() string { return o.String() }
+
+func redacted(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return "[REDACTED]"
+}
+
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return "[unparsable URL]"
+}
+
+// Documented paths, relative to Options.Endpoint.
+const (
+	pathAuth               = "/api/thirdparty/auth"
+	pathCommunityCreate    = "/api/thirdparty/community/create"
+	pathGroupCreate        = "/api/thirdparty/group/create"
+	pathUpdateConversation = "/api/thirdparty/update_conversation/"
+)
+
+const (
+	defaultTimeout    = 30 * time.Second
+	defaultMaxRetries = 5
+	defaultMinBackoff = 200 * time.Millisecond
+	defaultMaxBackoff = 10 * time.Second
+	maxRetryAfter     = 60 * time.Second
+	maxResponseBytes  = 10 << 20
+)
+
+// Client calls the Genuin third-party API. It is safe for concurrent use.
+type Client struct {
+	base       string // endpoint without a trailing slash
+	hc         *http.Client
+	maxRetries int
+	minBackoff time.Duration
+	maxBackoff time.Duration
+	limiter    *rate.Limiter // nil: unlimited
+	userAgent  string
+	apiKey     string
+	apiSecret  string
+	calls      atomic.Int64
+
+	exchanging chan struct{} // one slot, held while a token exchange runs
+	mu         sync.Mutex    // guards token and secrets
+	token      string
+	secrets    []string // every credential seen, scrubbed from all messages
+}
+
+// New checks the options and returns a Client. It makes no request.
+func New(opts Options) (*Client, error) {
+	u, err := url.Parse(opts.Endpoint)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("genuin: endpoint %q is not an absolute URL", redactURL(opts.Endpoint))
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("genuin: endpoint %s: credentials in the URL are not accepted", u.Redacted())
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("genuin: endpoint %s: a query or fragment is not accepted", u.Redacted())
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("genuin: endpoint %s: plain http is refused for a non-loopback host; use https", u.Redacted())
+		}
+	default:
+		return nil, fmt.Errorf("genuin: endpoint %s: scheme must be https (or http on loopback)", u.Redacted())
+	}
+	if (opts.APIKey == "") != (opts.APISecret == "") {
+		return nil, errors.New("genuin: an API key and an API secret must be given together")
+	}
+	if opts.Token == "" && opts.APIKey == "" {
+		return nil, errors.New("genuin: no credentials: give a token, or an API key and secret")
+	}
+	if opts.MinBackoff < 0 || opts.MaxBackoff < 0 || opts.Rate < 0 {
+		return nil, errors.New("genuin: backoff and rate must not be negative")
+	}
+	c := &Client{
+		base:       strings.TrimSuffix(u.String(), "/"),
+		hc:         opts.HTTPClient,
+		maxRetries: opts.MaxRetries,
+		minBackoff: opts.MinBackoff,
+		maxBackoff: opts.MaxBackoff,
+		userAgent:  opts.UserAgent,
+		apiKey:     opts.APIKey,
+		apiSecret:  opts.APISecret,
+		token:      opts.Token,
+		exchanging: make(chan struct{}, 1),
+	}
+	if c.hc == nil {
+		c.hc = &http.Client{
+			Timeout: defaultTimeout,
+			// A redirect is not part of the documented API; following one
+			// could carry a POST somewhere unexpected. Report it instead.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	switch {
+	case c.maxRetries == 0:
+		c.maxRetries = defaultMaxRetries
+	case c.maxRetries < 0:
+		c.maxRetries = 0
+	}
+	if c.minBackoff == 0 {
+		c.minBackoff = defaultMinBackoff
+	}
+	if c.maxBackoff == 0 {
+		c.maxBackoff = defaultMaxBackoff
+	}
+	if c.maxBackoff < c.minBackoff {
+		c.maxBackoff = c.minBackoff
+	}
+	if opts.Rate > 0 {
+		c.limiter = rate.NewLimiter(rate.Limit(opts.Rate), 1)
+	}
+	for _, s := range []string{opts.Token, opts.APIKey, opts.APISecret} {
+		c.addSecret(s)
+	}
+	return c, nil
+}
+
+// isLoopback reports whether host is localhost or an address in 127.0.0.0/8 or ::1.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// String describes the client without its credentials.
+func (c *Client) String() string { return "genuin.Client{" + c.base + "}" }
+
+// GoString is String, so %#v cannot print the token.
+func (c *Client) GoString() string { return c.String() }
+
+// Calls returns the number of HTTP requests sent so far, token exchanges and
+// retries included.
+func (c *Client) Calls() int64 { return c.calls.Load() }
+
+func (c *Client) addSecret(s string) {
+	if s == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, t := range c.secrets {
+		if t == s {
+			return
+		}
+	}
+	c.secrets = append(c.secrets, s)
+}
+
+// scrub replaces every credential the client has seen in s.
+func (c *Client) scrub(s string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, t := range c.secrets {
+		s = strings.ReplaceAll(s, t, "[REDACTED]")
+	}
+	return s
+}
+
+// result is one decoded HTTP exchange.
+type result struct {
+	header http.Header
+	data   json.RawMessage // the envelope's data, or the whole body when un-enveloped
+}
+
+// send makes one HTTP request and decodes the envelope. token may be "" (auth).
+// Every failure is an *APIError.
+func (c *Client) send(ctx context.Context, op, method, path string, payload []byte, token string) (*result, *APIError) {
+	if err := c.wait(ctx); err != nil {
+		return nil, c.networkError(op, err, false)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(payload))
+	if err != nil {
+		return nil, &APIError{Op: op, Message: c.scrub("building the request: " + err.Error())}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
+	c.calls.Add(1)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, c.networkError(op, err, !isDialError(err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, c.networkError(op, err, true)
+	}
+	return c.decode(op, resp, body)
+}
+
+// wait blocks until the rate limiter allows a request or ctx ends.
+func (c *Client) wait(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if c.limiter == nil {
+		return nil
+	}
+	if err := c.limiter.Wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// The limiter refuses a wait that would outlast the deadline.
+		return fmt.Errorf("rate limit wait: %w", context.DeadlineExceeded)
+	}
+	return nil
+}
+
+// networkError wraps an error met before a complete response arrived.
+// sent reports whether the request may have reached the server.
+func (c *Client) networkError(op string, err error, sent bool) *APIError {
+	return &APIError{
+		Op:             op,
+		Kind:           KindTransient,
+		OutcomeUnknown: sent,
+		cause:          err,
+		causeText:      c.scrub(err.Error()),
+	}
+}
+
+// isDialError reports whether err happened while connecting, that is before
+// any byte of the request was sent.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// decode turns a complete HTTP response into its data or an *APIError.
+func (c *Client) decode(op string, resp *http.Response, body []byte) (*result, *APIError) {
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	fail := func(code, msg string) *APIError {
+		e := &APIError{Op: op, Status: resp.StatusCode, Code: code, Message: c.scrub(msg), Kind: classify(resp.StatusCode, code)}
+		if !ok {
+			e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+			e.OutcomeUnknown = resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout
+		}
+		return e
+	}
+	if ok && len(bytes.TrimSpace(body)) == 0 {
+		// Nothing to decode; the auth response may carry its token in a header only.
+		return &result{header: resp.Header}, nil
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil || top == nil {
+		if !ok {
+			// Error bodies may be empty or not JSON at all: status decides.
+			return nil, fail("", "")
+		}
+		e := fail("", "the success response is not a JSON object")
+		e.Kind = KindUnknown
+		return nil, e
+	}
+	_, hasCode := top["code"]
+	_, hasData := top["data"]
+	if !hasCode && !hasData {
+		if !ok {
+			return nil, fail("", "") // e.g. the documented 400 body {}
+		}
+		// The new group-create guide shows its 200 body without the envelope.
+		return &result{header: resp.Header, data: body}, nil
+	}
+	// The documented envelope {code, message, data}: code is a number on
+	// success and a string on errors; either type is accepted for both.
+	code := rawString(top["code"])
+	msg := rawString(top["message"])
+	if !ok {
+		return nil, fail(code, msg)
+	}
+	if code != "" && code != "200" {
+		return nil, fail(code, msg)
+	}
+	return &result{header: resp.Header, data: top["data"]}, nil
+}
+
+// rawString reads a JSON string or number as text ("" for anything else).
+func rawString(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return ""
+}
+
+// parseRetryAfter reads a Retry-After header (delay-seconds or HTTP-date),
+// capped at 60s; 0 when absent or unreadable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		if n > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter
+		}
+		d = time.Duration(n) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), maxRetryAfter)
+}
+
+// call sends a JSON request with the bearer token, retrying per pol, and
+// decodes the response data into out. On 401/5159 it exchanges the API key
+// and secret for a new token once and repeats the call.
+func (c *Client) call(ctx context.Context, op string, pol policy, method, path string, in, out any) error {
+	payload, err := json.Marshal(in)
+	if err != nil {
+		return &APIError{Op: op, Kind: KindInvalid, Message: c.scrub("encoding the request: " + err.Error())}
+	}
+	reauthed := false
+	for {
+		token, err := c.bearer(ctx)
+		if err != nil {
+			return err
+		}
+		var res *result
+		err = c.retry(ctx, pol, func() error {
+			r, e := c.send(ctx, op, method, path, payload, token)
+			if e != nil {
+				return e
+			}
+			res = r
+			return nil
+		})
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Kind == KindAuth && !reauthed && c.apiKey != "" {
+			reauthed = true
+			c.dropToken(token)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if len(res.data) == 0 {
+			return &APIError{Op: op, Status: http.StatusOK, Kind: KindUnknown, Message: "the success response has no data"}
+		}
+		if err := json.Unmarshal(res.data, out); err != nil {
+			return &APIError{Op: op, Status: http.StatusOK, Kind: KindUnknown,
+				Message: c.scrub("decoding the success response: " + err.Error())}
+		}
+		return nil
+	}
+}

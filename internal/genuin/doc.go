@@ -1,0 +1,66 @@
+// Package genuin is the client of Genuin's third-party API (/api/thirdparty):
+// the wire types of the endpoints genuinctl uses, authentication, retries,
+// a request-rate cap and typed errors carrying the API's codes.
+//
+// The authority is ../shared/api (the endpoint pages) and its research notes;
+// the client leans on nothing they do not promise, and tolerates the places
+// where they contradict each other.
+//
+// # Endpoints
+//
+//	POST  /api/thirdparty/auth                            Client.Authenticate (and lazily)
+//	POST  /api/thirdparty/community/create                Client.CreateCommunity
+//	POST  /api/thirdparty/group/create                    Client.CreateGroup
+//	PATCH /api/thirdparty/update_conversation/{chat_id}   Client.UpdateConversation
+//
+// # Retry policy
+//
+// Retries use exponential backoff with full jitter between Options.MinBackoff
+// and Options.MaxBackoff, or the server's Retry-After (seconds or HTTP-date,
+// honoured up to 60s). All waits, the rate limiter and the token exchange
+// end with the context.
+//
+//	endpoint              429  503  502/504  network error   failure to connect   4xx, 500 with code
+//	auth                  yes  yes  yes      yes             yes                  no
+//	community/create      yes  yes  NO       NO              yes                  no
+//	group/create          yes  yes  yes      yes             yes                  no
+//	update_conversation   yes  yes  yes      yes             yes                  no
+//
+// Community create has no idempotency key: after a 502, a 504 or a network
+// error once the request was sent, the community may or may not exist, so the
+// call returns an *APIError with KindTransient and OutcomeUnknown for the
+// caller to record. Group create re-sends the caller's chat_id. A 500 with a
+// code is a business error (5216 handle exists, 5026 video not found, 5158
+// could not update) and is never retried. On 401 (or code 5159) a client
+// configured with an API key and secret exchanges them once for a new token
+// and repeats the call.
+//
+// # Documented vs guessed
+//
+// Documented: the paths and methods, the Bearer gn-access-token header, the
+// {code, message, data} envelope with code a number on success and a string
+// on errors, the error codes and their HTTP statuses, the request and
+// response field names.
+//
+// Guessed, and tolerated either way:
+//   - the token arrives in the gn-access-token response header (the docs say
+//     "Body > Header"); data.token or data["gn-access-token"] is accepted too;
+//   - 401/5159 means an expired token on every endpoint (documented only for
+//     update_conversation), hence the single re-authentication;
+//   - the un-enveloped group-create 200 of the new guide (a body without
+//     code and data is the data itself), and error bodies that are {} or
+//     empty (the HTTP status alone then decides the kind);
+//   - 429 and 502/503/504 (rate limits and gateways are not documented);
+//   - community create's "mandatory" type and actions (never defined; sent
+//     only when set);
+//   - update_conversation is idempotent, and what group create answers to a
+//     chat_id it already holds is unknown.
+//
+// # Invariants
+//
+// A Client is safe for concurrent use. Every error it returns is an *APIError
+// (apart from context errors while waiting for a token exchange and misuse
+// such as Authenticate without a key), and no error, String or GoString
+// output contains the token, the API key or the API secret: each credential,
+// including every exchanged token, is scrubbed from messages.
+package genuin

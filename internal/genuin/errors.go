@@ -1,0 +1,153 @@
+package genuin
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Error codes documented by Genuin (see ../shared/api and research-notes §1.4).
+// The API sends them as JSON strings; match on them, never on Message.
+const (
+	CodeBadRequest       = "1099" // 400: malformed or invalid request
+	CodeBrandNotExists   = "5235" // 404 on auth: unknown API key / brand
+	CodeInvalidUse       = "5166" // 412: "Invalid Use of API" (precondition failed)
+	CodeCategoryNotFound = "5220" // 404 on community create: unknown category id
+	CodeHandleExists     = "5216" // 500 on community create: handle already taken
+	CodeVideoNotFound    = "5026" // 500 on group create: the recorded video is unknown
+	CodeUnauthorized     = "5159" // 401: missing, invalid or expired token
+	CodeUpdateFailed     = "5158" // 500 on update_conversation: could not update
+)
+
+// Kind is the class of an APIError: what a caller can branch on.
+type Kind int
+
+// The kinds of API errors.
+const (
+	// KindUnknown: an error that fits no other kind (an unexpected status,
+	// or a success response the client could not read).
+	KindUnknown Kind = iota
+	// KindInvalid: the request was rejected as invalid (400, 412, other 4xx).
+	KindInvalid
+	// KindAuth: the token or the API key/secret was refused (401, 403, code 5159).
+	KindAuth
+	// KindNotFound: something the request refers to does not exist (404, codes 5220, 5235).
+	KindNotFound
+	// KindConflict: the object already exists (code 5216, 409).
+	KindConflict
+	// KindRateLimited: the server asked us to slow down (429).
+	KindRateLimited
+	// KindTransient: 502/503/504 or a network error; may succeed if repeated.
+	KindTransient
+	// KindServer: a 5xx the server reports as a business error (codes 5026,
+	// 5158, any 500); never retried blindly.
+	KindServer
+)
+
+var kindNames = [...]string{
+	KindUnknown:     "unknown",
+	KindInvalid:     "invalid",
+	KindAuth:        "auth",
+	KindNotFound:    "not-found",
+	KindConflict:    "conflict",
+	KindRateLimited: "rate-limited",
+	KindTransient:   "transient",
+	KindServer:      "server",
+}
+
+// String returns the kind's lower-case name, e.g. "rate-limited".
+func (k Kind) String() string {
+	if k >= 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// APIError is an error returned by the Genuin API or met on the way to it.
+// Read it with errors.As. Message and the text of the wrapped cause have every
+// credential scrubbed from them.
+type APIError struct {
+	Op      string // the endpoint: "auth", "community/create", "group/create", "update_conversation"
+	Status  int    // HTTP status; 0 when no response was received
+	Code    string // the API's error code ("5216"); "" when the body carried none
+	Message string // the API's message (or the client's explanation), scrubbed
+	Kind    Kind
+	// RetryAfter is the wait the server asked for (429/503 Retry-After), 0 if none.
+	RetryAfter time.Duration
+	// OutcomeUnknown is true when the request may have been processed although
+	// no success response arrived: a network error after the request was sent,
+	// a 502 or a 504. A create that ends this way may or may not exist.
+	OutcomeUnknown bool
+
+	cause     error // network or context error; its text is already scrubbed in causeText
+	causeText string
+}
+
+// Error formats the error, e.g. `group/create: HTTP 500, code 5026: Could not find the video.`
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Op)
+	b.WriteString(": ")
+	if e.Status == 0 {
+		b.WriteString("no response")
+	} else {
+		fmt.Fprintf(&b, "HTTP %d", e.Status)
+	}
+	if e.Code != "" {
+		fmt.Fprintf(&b, ", code %s", e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.causeText != "" {
+		b.WriteString(": ")
+		b.WriteString(e.causeText)
+	}
+	if e.OutcomeUnknown {
+		b.WriteString(" (the request may have been processed; outcome unknown)")
+	}
+	return b.String()
+}
+
+// Unwrap returns the network or context error behind a Status-0 error, so
+// errors.Is(err, context.Canceled) works.
+func (e *APIError) Unwrap() error { return e.cause }
+
+// classify returns the kind of an error response with this status and code.
+// Statuses that drive retries win over codes; then the documented codes; then
+// the status alone.
+func classify(status int, code string) Kind {
+	switch status {
+	case http.StatusTooManyRequests:
+		return KindRateLimited
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return KindTransient
+	}
+	switch code {
+	case CodeBadRequest, CodeInvalidUse:
+		return KindInvalid
+	case CodeUnauthorized:
+		return KindAuth
+	case CodeCategoryNotFound, CodeBrandNotExists:
+		return KindNotFound
+	case CodeHandleExists:
+		return KindConflict
+	case CodeVideoNotFound, CodeUpdateFailed:
+		return KindServer
+	}
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return KindAuth
+	case status == http.StatusNotFound:
+		return KindNotFound
+	case status == http.StatusConflict:
+		return KindConflict
+	case status >= 400 && status < 500:
+		return KindInvalid
+	case status >= 500:
+		return KindServer
+	}
+	return KindUnknown
+}

@@ -1,0 +1,76 @@
+package genuin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// policy says which failures of an endpoint may be repeated.
+type policy int
+
+const (
+	// retryIdempotent repeats 429, 502/503/504 and network errors: the call
+	// is idempotent (update_conversation, auth) or carries the client's own
+	// identifier (group create with chat_id).
+	retryIdempotent policy = iota
+	// retryUnprocessed repeats only what the server did not process: 429,
+	// 503 and failures to connect. A network error after sending, a 502 or a
+	// 504 ends the call with OutcomeUnknown (community create has no
+	// idempotency key, so a repeat could create a second community or fail
+	// with 5216 although the first attempt succeeded).
+	retryUnprocessed
+)
+
+// retryable reports whether pol allows repeating a call that failed with e.
+func (pol policy) retryable(e *APIError) bool {
+	if e.Kind != KindTransient && e.Kind != KindRateLimited {
+		return false
+	}
+	return pol == retryIdempotent || !e.OutcomeUnknown
+}
+
+// retry runs attempt until it succeeds, fails for good, the retries are
+// spent or ctx ends. attempt returns nil or an *APIError.
+func (c *Client) retry(ctx context.Context, pol policy, attempt func() error) error {
+	for n := 0; ; n++ {
+		err := attempt()
+		var e *APIError
+		if err == nil || !errors.As(err, &e) || ctx.Err() != nil || n >= c.maxRetries || !pol.retryable(e) {
+			return err
+		}
+		d := e.RetryAfter
+		if d == 0 {
+			d = c.backoff(n)
+		}
+		if werr := sleep(ctx, d); werr != nil {
+			return fmt.Errorf("%w (retry abandoned: %w)", err, werr)
+		}
+	}
+}
+
+// backoff returns the wait before retry n+1: full jitter over an exponential
+// ceiling, uniform in [0, min(MaxBackoff, MinBackoff·2ⁿ)].
+func (c *Client) backoff(n int) time.Duration {
+	ceiling := c.maxBackoff
+	if n < 32 {
+		if d := c.minBackoff << n; d > 0 && d < ceiling {
+			ceiling = d
+		}
+	}
+	return rand.N(ceiling + 1)
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
