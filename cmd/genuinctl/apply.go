@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/genuin/genuinctl/reconcile"
+	"github.com/genuin/genuinctl/reconcile/lockfile"
+	"github.com/genuin/genuinctl/reconcile/render"
+)
+
+type applyOptions struct {
+	files       specOptions
+	lock        lockOptions
+	endpoint    endpointOptions
+	render      renderOptions
+	autoApprove bool
+}
+
+func newApplyCmd(e *env) *cobra.Command {
+	var o applyOptions
+	cmd := &cobra.Command{
+		Use:   "apply [-f PATH]... [--lockfile FILE] [--auto-approve]",
+		Short: "Make the API calls that bring the platform to the spec",
+		Long: `Apply computes the plan, shows it, asks for "yes" (on a terminal; unattended
+runs must pass --auto-approve), then calls the Genuin API: community create,
+group create, and update_conversation with exactly the members_added and
+members_removed deltas. Every result is written to the lockfile before the
+next request starts, so an apply that fails or is interrupted loses nothing:
+run it again and it converges.
+
+The lockfile belongs to one endpoint: applying it to another is refused.
+Members this tool did not add are never removed by it.
+
+Ctrl-C stops starting requests, lets the ones in flight finish and records
+them; a second Ctrl-C exits at once (the lockfile stays consistent).
+
+` + exitCodesHelp,
+		Example: `  genuinctl apply -f examples/quickstart --endpoint sandbox --auto-approve
+  GENUIN_ENDPOINT=https://api.example GENUIN_TOKEN=... genuinctl apply -f .`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runApply(cmd.Context(), e, &o)
+		},
+	}
+	o.files.register(cmd)
+	o.lock.register(cmd)
+	o.endpoint.register(cmd)
+	o.render.register(cmd)
+	cmd.Flags().BoolVar(&o.autoApprove, "auto-approve", false, "apply without asking for confirmation (required when stdin is not a terminal)")
+	return cmd
+}
+
+func runApply(ctx context.Context, e *env, o *applyOptions) error {
+	endpoint, err := o.endpoint.resolve(e)
+	if err != nil {
+		return err
+	}
+	d, err := o.files.load(e)
+	if err != nil {
+		return err
+	}
+	lf, err := o.lock.load()
+	if err != nil {
+		return err
+	}
+	if st := lf.State(); st != nil && st.Endpoint != endpoint {
+		return withCode(exitError, fmt.Errorf("%s belongs to endpoint %q, not %q: pass the matching --endpoint, or --lockfile for a lockfile of %q",
+			lf.Path(), st.Endpoint, endpoint, endpoint))
+	}
+	plan := reconcile.Diff(d, lf.State(), reconcile.Options{})
+	color := colorful(e, e.stdout)
+	if err := render.Text(e.stdout, plan, render.TextOptions{Color: color, ShowPII: o.render.showPII}); err != nil {
+		return withCode(exitError, err)
+	}
+	if !plan.HasChanges() {
+		return nil
+	}
+	if !o.autoApprove {
+		if err := confirm(e); err != nil {
+			return err
+		}
+	}
+	conn, err := o.endpoint.connect(e, endpoint)
+	if err != nil {
+		return err
+	}
+	lf.Init(endpoint)
+	view := &applyView{w: e.stdout, showPII: o.render.showPII, started: map[*reconcile.Change]time.Time{}}
+	fmt.Fprintf(e.stdout, "Applying %d changes to %s…\n", plan.Summary.Create+plan.Summary.Update+plan.Summary.Pending, endpoint)
+	applyErr := reconcile.Apply(ctx, plan, lf, conn.client, view, reconcile.ApplyOptions{})
+	if err := conn.close(); err != nil {
+		fmt.Fprintf(e.stderr, "warning: closing the embedded sandbox: %v\n", err)
+	}
+	return reportApply(e, lf, view, conn.client.Calls(), applyErr)
+}
+
+// reportApply prints the outcome and chooses the exit code.
+func reportApply(e *env, lf *lockfile.File, view *applyView, calls int64, err error) error {
+	serial := int64(0)
+	if st := lf.State(); st != nil {
+		serial = st.Serial
+	}
+	fmt.Fprintf(e.stdout, "\n%d succeeded, %d failed; %d API requests. %s is at serial %d.\n",
+		view.ok, view.failed, calls, lf.Path(), serial)
+	switch {
+	case err == nil:
+		fmt.Fprintln(e.stdout, "Apply complete: the platform matches the spec.")
+		return nil
+	case errors.Is(err, reconcile.ErrInterrupted):
+		return withCode(exitInterrupted, err)
+	default:
+		return withCode(exitPartial, fmt.Errorf("apply finished with errors; every success is recorded, fix the causes and run apply again:\n%w", err))
+	}
+}
+
+// confirm asks for "yes" on a terminal and refuses to guess otherwise.
+func confirm(e *env) error {
+	f, ok := e.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return withCode(exitError, errors.New("refusing to apply unattended: stdin is not a terminal, so nobody can confirm; review the plan and pass --auto-approve"))
+	}
+	fmt.Fprint(e.stdout, "Do you want to perform these actions? Only 'yes' will be accepted: ")
+	answer, err := bufio.NewReader(e.stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return withCode(exitError, err)
+	}
+	if strings.TrimSpace(answer) != "yes" {
+		return withCode(exitError, errors.New("apply cancelled: nothing was changed"))
+	}
+	return nil
+}
+
+// applyView prints one line per finished change.
+type applyView struct {
+	w       io.Writer
+	showPII bool
+	started map[*reconcile.Change]time.Time
+	ok      int
+	failed  int
+}
+
+var _ reconcile.Hooks = (*applyView)(nil)
+
+func (v *applyView) ChangeStarted(c *reconcile.Change) { v.started[c] = time.Now() }
+
+func (v *applyView) ChangeFinished(c *reconcile.Change, err error) {
+	took := time.Since(v.started[c]).Round(time.Millisecond)
+	if err != nil {
+		v.failed++
+		fmt.Fprintf(v.w, "✗ %s %s failed after %s\n", c.Address, c.Action, took)
+		return
+	}
+	v.ok++
+	fmt.Fprintf(v.w, "✓ %s %s", c.Address, c.Action)
+	if n, m := len(c.MembersAdded), len(c.MembersRemoved); n+m > 0 {
+		fmt.Fprintf(v.w, " (+%d −%d members)", n, m)
+	}
+	fmt.Fprintf(v.w, " in %s\n", took)
+}

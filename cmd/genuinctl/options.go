@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/genuin/genuinctl/reconcile/lockfile"
+	"github.com/genuin/genuinctl/spec"
+)
+
+// specOptions select the spec files.
+type specOptions struct {
+	paths []string
+}
+
+func (o *specOptions) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVarP(&o.paths, "file", "f", []string{"."},
+		"spec file or directory (every *.yaml/*.yml below it, sorted); repeatable")
+}
+
+// load reads and validates the spec, printing every diagnostic on failure.
+func (o *specOptions) load(e *env) (*spec.Desired, error) {
+	d, err := spec.Load(o.paths)
+	if err != nil {
+		printDiagnostics(e, err)
+		return nil, withCode(exitError, fmt.Errorf("the spec has errors; nothing was changed"))
+	}
+	return d, nil
+}
+
+// printDiagnostics writes one file:line:col: message per line.
+func printDiagnostics(e *env, err error) {
+	diags := spec.Diagnostics(err)
+	if len(diags) == 0 {
+		fmt.Fprintln(e.stderr, err)
+		return
+	}
+	for _, d := range diags {
+		fmt.Fprintln(e.stderr, d)
+	}
+}
+
+// lockOptions select the lockfile.
+type lockOptions struct {
+	path string
+}
+
+func (o *lockOptions) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.path, "lockfile", "genuin.lock", "the lockfile recording what exists on the platform")
+}
+
+func (o *lockOptions) load() (*lockfile.File, error) {
+	f, err := lockfile.Load(o.path)
+	if err != nil {
+		return nil, withCode(exitError, err)
+	}
+	return f, nil
+}
+
+// renderOptions tune how plans are shown.
+type renderOptions struct {
+	showPII bool
+}
+
+func (o *renderOptions) register(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&o.showPII, "show-pii", false, "print phone numbers in full (they are masked by default)")
+}
+
+// colorful reports whether w is a terminal that wants colour.
+func colorful(e *env, w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd())) && e.getenv("NO_COLOR") == ""
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/genuin/genuinctl/reconcile"
+	"github.com/genuin/genuinctl/reconcile/render"
+)
+
+type planOptions struct {
+	files            specOptions
+	lock             lockOptions
+	render           renderOptions
+	output           string
+	detailedExitCode bool
+}
+
+func newPlanCmd(e *env) *cobra.Command {
+	var o planOptions
+	cmd := &cobra.Command{
+		Use:   "plan [-f PATH]... [--lockfile FILE]",
+		Short: "Show what apply would change, without calling the API",
+		Long: `Plan diffs the spec against the lockfile and prints what apply would do:
+communities and groups to create (with their first members), group updates
+(changed fields, members to add and remove), creates left pending by an
+interrupted apply, and changes the API cannot make (blocked), each with the
+reason and what to do.
+
+Plan needs no network and no token: it is safe on pull requests from forks.
+There is no read API, so plan knows the platform only through the lockfile.
+
+` + exitCodesHelp,
+		Example: `  genuinctl plan -f examples/quickstart
+  genuinctl plan --detailed-exitcode -o json > plan.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.output != "text" && o.output != "json" {
+				return withCode(exitError, fmt.Errorf("--output %q: use text or json", o.output))
+			}
+			d, err := o.files.load(e)
+			if err != nil {
+				return err
+			}
+			lf, err := o.lock.load()
+			if err != nil {
+				return err
+			}
+			p := reconcile.Diff(d, lf.State(), reconcile.Options{})
+			if o.output == "json" {
+				err = render.JSON(e.stdout, p)
+			} else {
+				err = render.Text(e.stdout, p, render.TextOptions{Color: colorful(e, e.stdout), ShowPII: o.render.showPII})
+			}
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			if o.detailedExitCode && p.HasChanges() {
+				return withCode(exitChanges, nil)
+			}
+			return nil
+		},
+	}
+	o.files.register(cmd)
+	o.lock.register(cmd)
+	o.render.register(cmd)
+	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "text or json (schema/plan.schema.json)")
+	cmd.Flags().BoolVar(&o.detailedExitCode, "detailed-exitcode", false, "exit 0 with no changes, 2 with changes pending, 1 on error")
+	return cmd
+}

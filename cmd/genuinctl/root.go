@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes are part of the command-line API: scripts and CI branch on them.
+const (
+	exitOK          = 0   // success; for plan --detailed-exitcode: no changes
+	exitError       = 1   // an error before any API call (bad spec, bad flags, refused)
+	exitChanges     = 2   // plan --detailed-exitcode: changes pending
+	exitThreshold   = 3   // a safety threshold needs --force
+	exitPartial     = 4   // apply: some addresses failed, the rest recorded
+	exitInterrupted = 130 // apply: interrupted, what finished is recorded
+)
+
+const exitCodesHelp = `Exit codes:
+  0    success (plan --detailed-exitcode: no changes)
+  1    error before any API call: bad spec, bad flags, refused to run
+  2    plan --detailed-exitcode: changes pending
+  3    a safety threshold needs --force
+  4    apply: some addresses failed; every success is recorded, re-run to converge
+  130  apply: interrupted; finished calls are recorded, re-run to converge`
+
+// env is what a command may touch of the outside world; tests supply their own.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+// exitError carries an exit code through cobra's error return.
+type exitCodeError struct {
+	code int
+	err  error
+}
+
+func (e *exitCodeError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitCodeError) Unwrap() error { return e.err }
+
+// withCode wraps err so that run exits with code; a nil err exits quietly.
+func withCode(code int, err error) error { return &exitCodeError{code: code, err: err} }
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	root := newRootCmd(e)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ce *exitCodeError
+	if errors.As(err, &ce) {
+		if ce.err != nil {
+			fmt.Fprintln(stderr, "Error:", ce.err)
+		}
+		return ce.code
+	}
+	fmt.Fprintln(stderr, "Error:", err)
+	return exitError
+}
+
+func newRootCmd(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "genuinctl",
+		Short: "Declarative provisioning for Genuin communities, groups and members",
+		Long: `genuinctl keeps Genuin communities, groups (loops) and their member lists in
+YAML files under version control. "plan" diffs the files against the
+lockfile (genuin.lock) with no network and no token; "apply" makes the API
+calls and records every result in the lockfile as it arrives.
+
+Quick start, against the embedded sandbox (no account needed):
+  genuinctl apply -f examples/quickstart --endpoint sandbox --auto-approve
+
+` + exitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(
+		newValidateCmd(e),
+		newPlanCmd(e),
+		newApplyCmd(e),
+		newSandboxCmd(e),
+	)
+	return root
+}

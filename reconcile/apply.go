@@ -1,0 +1,297 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/genuin/genuinctl/internal/genuin"
+	"github.com/genuin/genuinctl/reconcile/lockfile"
+)
+
+// API is the part of the Genuin client that Apply uses.
+type API interface {
+	CreateCommunity(ctx context.Context, req *genuin.CreateCommunityRequest) (*genuin.CreateCommunityResponse, error)
+	CreateGroup(ctx context.Context, req *genuin.CreateGroupRequest) (*genuin.CreateGroupResponse, error)
+	UpdateConversation(ctx context.Context, chatID string, req *genuin.UpdateConversationRequest) (*genuin.UpdateConversationResponse, error)
+}
+
+var _ API = (*genuin.Client)(nil)
+
+// Hooks receive Apply's progress; Apply itself never prints.
+type Hooks interface {
+	// ChangeStarted is called before the first request of a change.
+	ChangeStarted(c *Change)
+	// ChangeFinished is called once per started change, with nil on success.
+	ChangeFinished(c *Change, err error)
+}
+
+// ErrInterrupted is returned when the context was cancelled: no new request
+// was started, and every finished one is recorded.
+var ErrInterrupted = errors.New("apply interrupted: every finished request is recorded; run apply again to continue")
+
+// ApplyOptions tune Apply.
+type ApplyOptions struct {
+	// ChunkSize bounds the members added or removed per request; 0 means
+	// DefaultChunkSize. It must match the plan's to keep its call count true.
+	ChunkSize int
+}
+
+// Apply executes the plan's creates, pending creates and updates, recording
+// every result in the lockfile before the next request starts. A failure
+// stops only its own address (and groups of a community that could not be
+// created); the errors come back together, one per address. When ctx is
+// cancelled, requests in flight finish and are recorded, no new one starts,
+// and the error wraps ErrInterrupted.
+func Apply(ctx context.Context, plan *Plan, lf *lockfile.File, api API, hooks Hooks, opts ApplyOptions) error {
+	if opts.ChunkSize <= 0 {
+		opts.ChunkSize = DefaultChunkSize
+	}
+	a := &applier{api: api, lf: lf, st: lf.State(), hooks: hooks, chunk: opts.ChunkSize}
+	if a.st == nil {
+		return errors.New("apply: the lockfile has no state; initialise it first")
+	}
+	var errs *multierror.Error
+	for _, c := range plan.Changes {
+		if c.Action == ActionBlocked {
+			continue
+		}
+		if ctx.Err() != nil {
+			return multierror.Append(errs, ErrInterrupted).ErrorOrNil()
+		}
+		hooks.ChangeStarted(c)
+		err := a.apply(ctx, c)
+		hooks.ChangeFinished(c, err)
+		var fatal *recordError
+		switch {
+		case errors.As(err, &fatal):
+			return multierror.Append(errs, err).ErrorOrNil()
+		case errors.Is(err, ErrInterrupted):
+			return multierror.Append(errs, err).ErrorOrNil()
+		case err != nil:
+			errs = multierror.Append(errs, err)
+		}
+	}
+	return errs.ErrorOrNil()
+}
+
+// recordError is a failure to write the lockfile: Apply stops at once,
+// because a result it cannot record would be lost.
+type recordError struct{ err error }
+
+func (e *recordError) Error() string {
+	return fmt.Sprintf("%v; stopped before the next request so that no result goes unrecorded", e.err)
+}
+func (e *recordError) Unwrap() error { return e.err }
+
+type applier struct {
+	api   API
+	lf    *lockfile.File
+	st    *lockfile.State
+	hooks Hooks
+	chunk int
+}
+
+func (a *applier) apply(ctx context.Context, c *Change) error {
+	var err error
+	switch {
+	case c.Kind == KindCommunity:
+		err = a.createCommunity(ctx, c)
+	case c.Action == ActionUpdate:
+		err = a.updateGroup(ctx, c)
+	default:
+		err = a.createGroup(ctx, c)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Address, err)
+	}
+	return nil
+}
+
+// checkpoint makes everything recorded so far durable.
+func (a *applier) checkpoint() error {
+	if err := a.lf.Checkpoint(); err != nil {
+		return &recordError{err}
+	}
+	return nil
+}
+
+// call runs one request unless ctx is already cancelled. The request itself
+// is detached from ctx so that an interrupt lets it finish and be recorded.
+func call[T any](ctx context.Context, do func(context.Context) (T, error)) (T, error) {
+	if ctx.Err() != nil {
+		var zero T
+		return zero, ErrInterrupted
+	}
+	return do(context.WithoutCancel(ctx))
+}
+
+func (a *applier) createCommunity(ctx context.Context, c *Change) error {
+	want := afterFields(c.Fields)
+	var f communityFields
+	if err := fromFields(want, &f); err != nil {
+		return fmt.Errorf("plan fields: %w", err)
+	}
+	handle := strings.TrimPrefix(c.Address, KindCommunity+"/")
+	rec := &lockfile.Community{Handle: handle, Status: lockfile.StatusPending, Fields: want}
+	a.st.Communities[c.Address] = rec
+	if err := a.checkpoint(); err != nil {
+		return err
+	}
+	resp, err := call(ctx, func(ctx context.Context) (*genuin.CreateCommunityResponse, error) {
+		return a.api.CreateCommunity(ctx, f.request(handle))
+	})
+	if err != nil {
+		if c.Action == ActionCreate && !outcomeUnknown(err) {
+			delete(a.st.Communities, c.Address)
+		}
+		if cerr := a.checkpoint(); cerr != nil {
+			return cerr
+		}
+		return communityCreateError(c, err)
+	}
+	rec.Status, rec.CommunityID, rec.ShareURL = lockfile.StatusCreated, resp.CommunityID, resp.ShareURL
+	return a.checkpoint()
+}
+
+// communityCreateError explains a failed community create and what to do.
+func communityCreateError(c *Change, err error) error {
+	var apiErr *genuin.APIError
+	switch {
+	case errors.Is(err, ErrInterrupted):
+		return err
+	case errors.As(err, &apiErr) && apiErr.Code == genuin.CodeHandleExists && c.Action == ActionPending:
+		return fmt.Errorf("create community: %w (an earlier apply probably created it, but without a read API its community_id cannot be learned: record it with the import command)", err)
+	case errors.As(err, &apiErr) && apiErr.Code == genuin.CodeHandleExists:
+		return fmt.Errorf("create community: %w (choose another handle; if the community is yours, record it with the import command)", err)
+	case outcomeUnknown(err):
+		return fmt.Errorf("create community: %w (the outcome is unknown: the create is recorded as pending and the next apply re-sends it)", err)
+	}
+	return fmt.Errorf("create community: %w", err)
+}
+
+func (a *applier) createGroup(ctx context.Context, c *Change) error {
+	community := a.st.Communities[c.Community]
+	if community == nil || community.Status != lockfile.StatusCreated {
+		return fmt.Errorf("skipped: %s is not created yet (its create failed, is pending or is not in the plan)", c.Community)
+	}
+	want := afterFields(c.Fields)
+	var f groupFields
+	if err := fromFields(want, &f); err != nil {
+		return fmt.Errorf("plan fields: %w", err)
+	}
+	rec := a.st.Groups[c.Address]
+	if rec == nil {
+		rec = &lockfile.Group{Community: c.Community, ChatID: c.ChatID}
+		a.st.Groups[c.Address] = rec
+	}
+	rec.CommunityID, rec.Status, rec.Fields = community.CommunityID, lockfile.StatusPending, want
+	if err := a.checkpoint(); err != nil {
+		return err
+	}
+
+	inCreate, later := splitCreateMembers(c.MembersAdded, a.chunk)
+	resp, err := call(ctx, func(ctx context.Context) (*genuin.CreateGroupResponse, error) {
+		return a.api.CreateGroup(ctx, f.request(c.ChatID, community.CommunityID, inCreate))
+	})
+	if err != nil {
+		if c.Action == ActionCreate && !outcomeUnknown(err) {
+			delete(a.st.Groups, c.Address)
+		}
+		if cerr := a.checkpoint(); cerr != nil {
+			return cerr
+		}
+		if outcomeUnknown(err) && !errors.Is(err, ErrInterrupted) {
+			return fmt.Errorf("create group: %w (the outcome is unknown: the create is recorded as pending and the next apply re-sends it with the same chat_id)", err)
+		}
+		return fmt.Errorf("create group: %w", err)
+	}
+	rec.Status, rec.GroupID, rec.ShareURL = lockfile.StatusCreated, resp.Group.GroupID, resp.ShareURL
+	if rec.Members == nil {
+		rec.Members = map[string]string{}
+	}
+	for _, m := range inCreate {
+		rec.Members[m.Identity] = m.UserID // for a user_id member the member id is the user id
+	}
+	if err := a.checkpoint(); err != nil {
+		return err
+	}
+	return a.runUpdates(ctx, rec, updateBatches(nil, later, nil, a.chunk))
+}
+
+func (a *applier) updateGroup(ctx context.Context, c *Change) error {
+	rec := a.st.Groups[c.Address]
+	if rec == nil || rec.Status != lockfile.StatusCreated {
+		return errors.New("update: the lockfile has no created group at this address; run plan again")
+	}
+	return a.runUpdates(ctx, rec, updateBatches(c.Fields, c.MembersAdded, c.MembersRemoved, a.chunk))
+}
+
+// runUpdates sends the batches in order, recording each result.
+func (a *applier) runUpdates(ctx context.Context, rec *lockfile.Group, batches []updateBatch) error {
+	for _, b := range batches {
+		req, err := updateRequest(b)
+		if err != nil {
+			return err
+		}
+		resp, err := call(ctx, func(ctx context.Context) (*genuin.UpdateConversationResponse, error) {
+			return a.api.UpdateConversation(ctx, rec.ChatID, req)
+		})
+		if err != nil {
+			return fmt.Errorf("update_conversation %s: %w", rec.ChatID, err)
+		}
+		recordUpdate(rec, b, resp)
+		if err := a.checkpoint(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordUpdate writes a successful update's fields and member deltas into
+// the group's record.
+func recordUpdate(rec *lockfile.Group, b updateBatch, resp *genuin.UpdateConversationResponse) {
+	if rec.Fields == nil {
+		rec.Fields = lockfile.Fields{}
+	}
+	for _, fc := range b.fields {
+		if fc.After == nil {
+			delete(rec.Fields, fc.Name)
+		} else {
+			rec.Fields[fc.Name] = fc.After
+		}
+	}
+	if rec.Members == nil {
+		rec.Members = map[string]string{}
+	}
+	for identity, id := range matchAdded(b.adds, resp.MembersAdded) {
+		rec.Members[identity] = id
+	}
+	for _, m := range b.removes {
+		delete(rec.Members, m.Identity)
+	}
+}
+
+// outcomeUnknown reports whether a failed request may nevertheless have
+// been applied: a network error, a gateway timeout, an interrupt.
+func outcomeUnknown(err error) bool {
+	var apiErr *genuin.APIError
+	if !errors.As(err, &apiErr) {
+		return true
+	}
+	return apiErr.Status == 0 || apiErr.Status == 502 || apiErr.Status == 504
+}
+
+// afterFields collects the values a change sets, by field name.
+func afterFields(fields []FieldChange) lockfile.Fields {
+	out := make(lockfile.Fields, len(fields))
+	for _, fc := range fields {
+		if fc.After != nil {
+			out[fc.Name] = fc.After
+		}
+	}
+	return out
+}

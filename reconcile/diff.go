@@ -1,0 +1,255 @@
+package reconcile
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/genuin/genuinctl/reconcile/lockfile"
+	"github.com/genuin/genuinctl/spec"
+)
+
+// DefaultChunkSize is how many members one request adds or removes at most.
+const DefaultChunkSize = 100
+
+// Options tune Diff.
+type Options struct {
+	// NewChatID generates the chat_id of a group to create; nil means a
+	// random UUID.
+	NewChatID func() string
+	// ChunkSize bounds the members added or removed per request; 0 means
+	// DefaultChunkSize.
+	ChunkSize int
+}
+
+func (o Options) withDefaults() Options {
+	if o.NewChatID == nil {
+		o.NewChatID = lockfile.NewUUID
+	}
+	if o.ChunkSize <= 0 {
+		o.ChunkSize = DefaultChunkSize
+	}
+	return o
+}
+
+// Diff compares the desired spec with the recorded state (nil when there is
+// no lockfile yet) and returns the plan that makes the platform match the
+// spec. It makes no network call.
+func Diff(d *spec.Desired, st *lockfile.State, opts Options) *Plan {
+	opts = opts.withDefaults()
+	if st == nil {
+		st = lockfile.New("")
+	}
+	p := &Plan{FormatVersion: PlanFormatVersion}
+	for _, h := range d.CommunityHandles() {
+		p.Changes = append(p.Changes, diffCommunity(d.Communities[h], st.Communities[spec.CommunityAddress(h)])...)
+	}
+	for _, addr := range d.GroupAddresses() {
+		p.Changes = append(p.Changes, diffGroup(d.Groups[addr], st.Groups[addr], opts)...)
+	}
+	for addr := range st.Communities {
+		if _, ok := d.Communities[st.Communities[addr].Handle]; !ok {
+			p.Changes = append(p.Changes, orphan(addr, KindCommunity))
+		}
+	}
+	for addr := range st.Groups {
+		if _, ok := d.Groups[addr]; !ok {
+			p.Changes = append(p.Changes, orphan(addr, KindGroup))
+		}
+	}
+	p.finish()
+	return p
+}
+
+func diffCommunity(c *spec.Community, rec *lockfile.Community) []*Change {
+	addr := spec.CommunityAddress(c.Handle)
+	want := toFields(communityFieldsOf(c))
+	ch := &Change{Address: addr, Kind: KindCommunity, Source: c.Pos.String()}
+	switch {
+	case rec == nil:
+		ch.Action, ch.Fields, ch.Calls = ActionCreate, createdFields(want), 1
+	case rec.Status == lockfile.StatusPending:
+		ch.Action, ch.Fields, ch.Calls = ActionPending, createdFields(want), 1
+		ch.Reason = "an earlier apply sent this create and recorded no result"
+		ch.Hint = "apply re-sends it; if the API answers that the handle exists, record the community's id with the import command"
+	default:
+		changed := changedFields(rec.Fields, want, nil)
+		if len(changed) == 0 {
+			return nil
+		}
+		ch.Action, ch.Fields = ActionBlocked, changed
+		ch.Reason = "a community cannot change after creation: the API has no community update"
+		ch.Hint = "set these fields back to their applied values in the spec, or change the community in the Brand Control Center and then match the spec to it"
+	}
+	return []*Change{ch}
+}
+
+func diffGroup(g *spec.Group, rec *lockfile.Group, opts Options) []*Change {
+	addr := g.Address()
+	want := toFields(groupFieldsOf(g))
+	base := Change{Address: addr, Kind: KindGroup, Community: spec.CommunityAddress(g.Community), Source: g.Pos.String()}
+	if rec == nil || rec.Status == lockfile.StatusPending {
+		ch := base
+		ch.Action, ch.ChatID = ActionCreate, opts.NewChatID()
+		if rec != nil {
+			ch.Action, ch.ChatID = ActionPending, rec.ChatID
+			ch.Reason = "an earlier apply sent this create and recorded no result"
+			ch.Hint = "apply re-sends it with the same chat_id, so the group is created at most once"
+		}
+		ch.Fields = createdFields(want)
+		ch.MembersAdded = membersToAdd(g.Members, nil)
+		ch.Calls = createCalls(ch.MembersAdded, opts.ChunkSize)
+		return []*Change{&ch}
+	}
+
+	var changes []*Change
+	changed := changedFields(rec.Fields, want, unmanagedWhenAbsent)
+	var updatable, createOnly []FieldChange
+	for _, fc := range changed {
+		if updatableGroupFields[fc.Name] {
+			updatable = append(updatable, fc)
+		} else {
+			createOnly = append(createOnly, fc)
+		}
+	}
+	adds := membersToAdd(g.Members, rec.Members)
+	removes, unknown := membersToRemove(g.Members, rec.Members)
+	if len(updatable) > 0 || len(adds) > 0 || len(removes) > 0 {
+		ch := base
+		ch.Action, ch.ChatID = ActionUpdate, rec.ChatID
+		ch.Fields, ch.MembersAdded, ch.MembersRemoved = updatable, adds, removes
+		ch.Calls = updateCalls(updatable, adds, removes, opts.ChunkSize)
+		changes = append(changes, &ch)
+	}
+	if len(createOnly) > 0 {
+		ch := base
+		ch.Action, ch.ChatID, ch.Fields = ActionBlocked, rec.ChatID, createOnly
+		ch.Reason = "these fields can be set only when a group is created: update_conversation cannot change them"
+		ch.Hint = "set them back to their applied values, or give the group a new key to create a new group (the old one stays on the platform)"
+		changes = append(changes, &ch)
+	}
+	if len(unknown) > 0 {
+		ch := base
+		ch.Action, ch.ChatID, ch.MembersRemoved = ActionBlocked, rec.ChatID, unknown
+		ch.Reason = "the API did not return the member id of these members, and members_removed takes member ids"
+		ch.Hint = "remove them in the Brand Control Center, or keep them in the spec"
+		changes = append(changes, &ch)
+	}
+	return changes
+}
+
+// unmanagedWhenAbsent are group fields that the spec stops managing when it
+// leaves them out, rather than clearing them.
+var unmanagedWhenAbsent = map[string]bool{"dp": true, "settings.discoverable": true}
+
+func orphan(addr, kind string) *Change {
+	return &Change{
+		Address: addr, Kind: kind, Action: ActionBlocked,
+		Reason: "in the lockfile but no longer in the spec, and the API has no delete endpoint",
+		Hint:   "put it back in the spec to keep managing it; to delete it, use the Brand Control Center, then remove its record from the lockfile",
+	}
+}
+
+// createdFields lists every field of a create, sorted by name.
+func createdFields(want lockfile.Fields) []FieldChange {
+	out := make([]FieldChange, 0, len(want))
+	for _, name := range sortedNames(want, nil) {
+		out = append(out, FieldChange{Name: name, After: want[name]})
+	}
+	return out
+}
+
+// changedFields lists the fields whose applied value differs from the
+// wanted one, sorted by name. A field in keepWhenAbsent that the spec
+// leaves out is not a change.
+func changedFields(applied, want lockfile.Fields, keepWhenAbsent map[string]bool) []FieldChange {
+	var out []FieldChange
+	for _, name := range sortedNames(applied, want) {
+		before, after := applied[name], want[name]
+		if after == nil && keepWhenAbsent[name] {
+			continue
+		}
+		if !jsonEqual(before, after) {
+			out = append(out, FieldChange{Name: name, Before: before, After: after})
+		}
+	}
+	return out
+}
+
+func sortedNames(a, b lockfile.Fields) []string {
+	names := make([]string, 0, len(a)+len(b))
+	for n := range a {
+		names = append(names, n)
+	}
+	for n := range b {
+		if _, dup := a[n]; !dup {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func jsonEqual(a, b json.RawMessage) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	var ca, cb bytes.Buffer
+	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
+		return bytes.Equal(a, b)
+	}
+	return bytes.Equal(ca.Bytes(), cb.Bytes())
+}
+
+// membersToAdd returns the desired members not yet recorded, in spec order.
+func membersToAdd(want []spec.Member, recorded map[string]string) []Member {
+	var out []Member
+	for _, m := range want {
+		if _, ok := recorded[m.Identity()]; !ok {
+			out = append(out, Member{Identity: m.Identity(), UserID: m.UserID, Phone: m.Phone})
+		}
+	}
+	return out
+}
+
+// membersToRemove returns the recorded members no longer desired, sorted,
+// split into those with a known member id and those without.
+func membersToRemove(want []spec.Member, recorded map[string]string) (removable, unknown []Member) {
+	keep := make(map[string]bool, len(want))
+	for _, m := range want {
+		keep[m.Identity()] = true
+	}
+	for _, id := range sortedIdentities(recorded) {
+		if keep[id] {
+			continue
+		}
+		m := memberFromIdentity(id)
+		m.MemberID = recorded[id]
+		if m.MemberID == "" {
+			unknown = append(unknown, m)
+		} else {
+			removable = append(removable, m)
+		}
+	}
+	return removable, unknown
+}
+
+func sortedIdentities(m map[string]string) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func memberFromIdentity(id string) Member {
+	m := Member{Identity: id}
+	if user, ok := strings.CutPrefix(id, "user:"); ok {
+		m.UserID = user
+	} else if phone, ok := strings.CutPrefix(id, "phone:"); ok {
+		m.Phone = phone
+	}
+	return m
+}

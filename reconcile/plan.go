@@ -1,0 +1,134 @@
+package reconcile
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+)
+
+// PlanFormatVersion is the version of the plan's JSON form (schema/plan.schema.json).
+const PlanFormatVersion = 1
+
+// Action is what a change does.
+type Action string
+
+// The kinds of change.
+const (
+	// ActionCreate creates a community, or a group with its first members.
+	ActionCreate Action = "create"
+	// ActionUpdate changes a group's fields and members with update_conversation.
+	ActionUpdate Action = "update"
+	// ActionPending re-sends a create whose result was never recorded, with
+	// the same chat_id, so that it happens at most once.
+	ActionPending Action = "pending"
+	// ActionBlocked is a difference the API cannot apply; it is reported with
+	// the reason and what to do, and apply leaves it alone.
+	ActionBlocked Action = "blocked"
+)
+
+// Object kinds.
+const (
+	KindCommunity = "community"
+	KindGroup     = "group"
+)
+
+// Plan is the full set of changes between the spec and the lockfile. It is
+// plain data: renderers print it, Apply executes it, and its JSON form is
+// versioned.
+type Plan struct {
+	FormatVersion int `json:"format_version"`
+	// Changes are sorted by address, then action.
+	Changes []*Change `json:"changes"`
+	Summary Summary   `json:"summary"`
+}
+
+// Summary counts the changes and the API calls applying them takes.
+type Summary struct {
+	Create  int `json:"create"`
+	Update  int `json:"update"`
+	Pending int `json:"pending"`
+	Blocked int `json:"blocked"`
+	// Calls is the number of API requests apply will send, without retries.
+	Calls int `json:"api_calls"`
+}
+
+// Change is one change to one object.
+type Change struct {
+	Address string `json:"address"`
+	Kind    string `json:"kind"`
+	Action  Action `json:"action"`
+	// Community is a group's community address.
+	Community string `json:"community,omitempty"`
+	// ChatID is the group's chat_id: generated for a create, recorded otherwise.
+	ChatID string `json:"chat_id,omitempty"`
+	// Fields lists the fields that change, with their values before and after.
+	Fields         []FieldChange `json:"fields,omitempty"`
+	MembersAdded   []Member      `json:"members_added,omitempty"`
+	MembersRemoved []Member      `json:"members_removed,omitempty"`
+	// Reason explains a blocked change; Hint says what the user can do.
+	Reason string `json:"reason,omitempty"`
+	Hint   string `json:"hint,omitempty"`
+	// Source is the file:line:col of the spec that asks for the change.
+	Source string `json:"source,omitempty"`
+	// Calls is the number of API requests this change takes.
+	Calls int `json:"api_calls"`
+}
+
+// FieldChange is one field's value before and after, as JSON; Before is
+// absent for a create.
+type FieldChange struct {
+	Name   string          `json:"name"`
+	Before json.RawMessage `json:"before,omitempty"`
+	After  json.RawMessage `json:"after,omitempty"`
+}
+
+// Member is a member being added (by user id or phone) or removed (by the
+// member id the lockfile recorded).
+type Member struct {
+	Identity string `json:"identity"`
+	UserID   string `json:"user_id,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+	MemberID string `json:"member_id,omitempty"`
+}
+
+// HasChanges reports whether applying the plan would make any API call.
+func (p *Plan) HasChanges() bool { return p.Summary.Calls > 0 }
+
+// finish sorts the changes and fills in the summary.
+func (p *Plan) finish() {
+	sort.SliceStable(p.Changes, func(i, j int) bool {
+		a, b := p.Changes[i], p.Changes[j]
+		if a.Address != b.Address {
+			return addressLess(a.Address, b.Address)
+		}
+		return actionRank[a.Action] < actionRank[b.Action]
+	})
+	p.Summary = Summary{}
+	for _, c := range p.Changes {
+		switch c.Action {
+		case ActionCreate:
+			p.Summary.Create++
+		case ActionUpdate:
+			p.Summary.Update++
+		case ActionPending:
+			p.Summary.Pending++
+		case ActionBlocked:
+			p.Summary.Blocked++
+		}
+		p.Summary.Calls += c.Calls
+	}
+}
+
+var actionRank = map[Action]int{ActionPending: 0, ActionCreate: 1, ActionUpdate: 2, ActionBlocked: 3}
+
+// addressLess orders communities before groups, then by address, so a
+// community's create precedes its groups' in every listing.
+func addressLess(a, b string) bool {
+	ca, cb := isCommunity(a), isCommunity(b)
+	if ca != cb {
+		return ca
+	}
+	return a < b
+}
+
+func isCommunity(addr string) bool { return strings.HasPrefix(addr, KindCommunity+"/") }

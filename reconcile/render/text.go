@@ -1,0 +1,169 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/genuin/genuinctl/reconcile"
+)
+
+// TextOptions tune the text rendering.
+type TextOptions struct {
+	// Color adds ANSI colours; set it only for a terminal without NO_COLOR.
+	Color bool
+	// ShowPII prints phone numbers in full instead of masked.
+	ShowPII bool
+	// MaxMembers caps the members listed per change; 0 means 20.
+	MaxMembers int
+}
+
+const (
+	green   = "\x1b[32m"
+	yellow  = "\x1b[33m"
+	red     = "\x1b[31m"
+	magenta = "\x1b[35m"
+	bold    = "\x1b[1m"
+	reset   = "\x1b[0m"
+)
+
+// Text writes the plan for people: one block per change, then a summary
+// with the number of API calls apply will make.
+func Text(w io.Writer, p *reconcile.Plan, opts TextOptions) error {
+	if opts.MaxMembers <= 0 {
+		opts.MaxMembers = 20
+	}
+	t := &textWriter{w: w, opts: opts}
+	for _, c := range p.Changes {
+		t.change(c)
+	}
+	t.summary(p)
+	return t.err
+}
+
+type textWriter struct {
+	w    io.Writer
+	opts TextOptions
+	err  error
+}
+
+func (t *textWriter) printf(format string, args ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.w, format, args...)
+	}
+}
+
+func (t *textWriter) paint(color, s string) string {
+	if !t.opts.Color {
+		return s
+	}
+	return color + s + reset
+}
+
+var symbols = map[reconcile.Action]struct{ mark, color, verb string }{
+	reconcile.ActionCreate:  {"+", green, "create"},
+	reconcile.ActionPending: {"+", green, "re-send pending create"},
+	reconcile.ActionUpdate:  {"~", yellow, "update"},
+	reconcile.ActionBlocked: {"!", magenta, "blocked"},
+}
+
+func (t *textWriter) change(c *reconcile.Change) {
+	s := symbols[c.Action]
+	t.printf("%s %s %s", t.paint(s.color, s.mark), t.paint(bold, c.Address), s.verb)
+	if c.ChatID != "" && c.Action != reconcile.ActionBlocked {
+		t.printf(" (chat_id %s)", c.ChatID)
+	}
+	if c.Source != "" {
+		t.printf("  [%s]", c.Source)
+	}
+	t.printf("\n")
+	if c.Reason != "" {
+		t.printf("    %s\n", c.Reason)
+	}
+	width := 0
+	for _, f := range c.Fields {
+		width = max(width, len(f.Name))
+	}
+	for _, f := range c.Fields {
+		t.printf("    %-*s  %s\n", width+1, f.Name+":", t.value(f))
+	}
+	t.members("+", green, c.MembersAdded)
+	t.members("-", red, c.MembersRemoved)
+	if c.Hint != "" {
+		t.printf("    hint: %s\n", c.Hint)
+	}
+	t.printf("\n")
+}
+
+func (t *textWriter) value(f reconcile.FieldChange) string {
+	switch {
+	case f.Before == nil:
+		return compact(f.After)
+	case f.After == nil:
+		return compact(f.Before) + " → " + t.paint(red, "(cleared)")
+	}
+	return compact(f.Before) + " → " + compact(f.After)
+}
+
+func compact(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+func (t *textWriter) members(mark, color string, ms []reconcile.Member) {
+	for i, m := range ms {
+		if i == t.opts.MaxMembers {
+			t.printf("    %s … and %d more members (the JSON plan lists all)\n", t.paint(color, mark), len(ms)-i)
+			return
+		}
+		t.printf("    %s member %s\n", t.paint(color, mark), t.member(m))
+	}
+}
+
+func (t *textWriter) member(m reconcile.Member) string {
+	var s string
+	if m.UserID != "" {
+		s = "user_id " + m.UserID
+	} else {
+		s = "phone " + MaskPhone(m.Phone, t.opts.ShowPII)
+	}
+	if m.MemberID != "" && m.MemberID != m.UserID {
+		s += " (member_id " + m.MemberID + ")"
+	}
+	return s
+}
+
+// MaskPhone hides the middle digits of a phone number (keeping the first
+// two and the last two) unless show is set.
+func MaskPhone(phone string, show bool) string {
+	if show || len(phone) <= 4 {
+		return phone
+	}
+	return phone[:2] + strings.Repeat("•", len(phone)-4) + phone[len(phone)-2:]
+}
+
+func (t *textWriter) summary(p *reconcile.Plan) {
+	s := p.Summary
+	if !p.HasChanges() {
+		t.printf("No changes. The platform matches the spec, as far as the lockfile records it.\n")
+	} else {
+		t.printf("%s %s to create, %s to update, %s pending; %s.\n", t.paint(bold, "Plan:"),
+			count(s.Create, "object"), count(s.Update, "group"), count(s.Pending, "create"),
+			count(s.Calls, "API call"))
+	}
+	if s.Blocked > 0 {
+		t.printf("%s %s the API cannot apply: see the reasons above.\n", t.paint(magenta, "Blocked:"), count(s.Blocked, "change"))
+	}
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
