@@ -1,0 +1,163 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/genuin/genuinctl/internal/genuin"
+	"github.com/genuin/genuinctl/reconcile/lockfile"
+	"github.com/genuin/genuinctl/spec"
+)
+
+// fakeAPI records requests and fails the ones its fail func picks.
+type fakeAPI struct {
+	calls []string
+	fail  func(op string) error
+}
+
+func (f *fakeAPI) do(op string) error {
+	f.calls = append(f.calls, op)
+	if f.fail != nil {
+		return f.fail(op)
+	}
+	return nil
+}
+
+func (f *fakeAPI) CreateCommunity(_ context.Context, req *genuin.CreateCommunityRequest) (*genuin.CreateCommunityResponse, error) {
+	if err := f.do("community/create " + req.Handle); err != nil {
+		return nil, err
+	}
+	return &genuin.CreateCommunityResponse{CommunityID: "cid-" + req.Handle, ShareURL: "https://x/" + req.Handle}, nil
+}
+
+func (f *fakeAPI) CreateGroup(_ context.Context, req *genuin.CreateGroupRequest) (*genuin.CreateGroupResponse, error) {
+	if err := f.do("group/create " + req.ChatID + " in " + req.CommunityID); err != nil {
+		return nil, err
+	}
+	return &genuin.CreateGroupResponse{ChatID: req.ChatID, Group: genuin.GroupInfo{GroupID: "gid-" + req.ChatID}}, nil
+}
+
+func (f *fakeAPI) UpdateConversation(_ context.Context, chatID string, req *genuin.UpdateConversationRequest) (*genuin.UpdateConversationResponse, error) {
+	if err := f.do("update " + chatID); err != nil {
+		return nil, err
+	}
+	resp := &genuin.UpdateConversationResponse{}
+	for _, m := range req.MembersAdded {
+		if m.UserID != "" {
+			resp.MembersAdded = append(resp.MembersAdded, genuin.Member{MemberID: m.UserID})
+		} else {
+			resp.MembersAdded = append(resp.MembersAdded, genuin.Member{MemberID: "avatar-" + m.PhoneNumber, Phone: m.PhoneNumber})
+		}
+	}
+	return resp, nil
+}
+
+type nopHooks struct{}
+
+func (nopHooks) ChangeStarted(*Change)         {}
+func (nopHooks) ChangeFinished(*Change, error) {}
+
+func newLockfile(t *testing.T) *lockfile.File {
+	t.Helper()
+	lf, err := lockfile.Load(filepath.Join(t.TempDir(), "genuin.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lf.Init("sandbox")
+	return lf
+}
+
+func TestApplyRecordsEverythingAndConverges(t *testing.T) {
+	lf := newLockfile(t)
+	api := &fakeAPI{}
+	p := Diff(testDesired(), lf.State(), Options{NewChatID: sequentialIDs()})
+	if err := Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := "community/create c1|group/create chat-1 in cid-c1|update chat-1"
+	if got := strings.Join(api.calls, "|"); got != want {
+		t.Errorf("calls = %s\nwant    %s", got, want)
+	}
+	reloaded, err := lockfile.Load(lf.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := reloaded.State().Groups["group/c1/g1"]
+	if g.Status != lockfile.StatusCreated || g.GroupID != "gid-chat-1" || g.Members["phone:919876543210"] != "avatar-919876543210" || g.Members["user:u1"] != "u1" {
+		t.Errorf("recorded group = %+v", g)
+	}
+	if again := Diff(testDesired(), reloaded.State(), Options{}); again.HasChanges() {
+		t.Errorf("second plan not empty: %s", summaryOf(again))
+	}
+}
+
+func TestApplyFailureStopsOnlyItsAddressAndDependents(t *testing.T) {
+	d := testDesired()
+	d.Communities["c2"] = &spec2Community
+	lf := newLockfile(t)
+	api := &fakeAPI{fail: func(op string) error {
+		if strings.HasPrefix(op, "community/create c1") {
+			return &genuin.APIError{Op: "community/create", Status: 500, Code: genuin.CodeHandleExists, Kind: genuin.KindConflict}
+		}
+		return nil
+	}}
+	p := Diff(d, lf.State(), Options{NewChatID: sequentialIDs()})
+	err := Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{})
+	if err == nil || !strings.Contains(err.Error(), "community/c1: create community") || !strings.Contains(err.Error(), "group/c1/g1: skipped") {
+		t.Fatalf("err = %v", err)
+	}
+	st := lf.State()
+	if _, ok := st.Communities["community/c1"]; ok {
+		t.Error("a create the API rejected must leave no record")
+	}
+	if st.Communities["community/c2"].Status != lockfile.StatusCreated {
+		t.Error("an independent community must still be created")
+	}
+}
+
+func TestApplyUnknownOutcomeLeavesPendingIntent(t *testing.T) {
+	lf := newLockfile(t)
+	api := &fakeAPI{fail: func(op string) error {
+		if strings.HasPrefix(op, "group/create") {
+			return &genuin.APIError{Op: "group/create", Kind: genuin.KindTransient, Message: "connection reset"}
+		}
+		return nil
+	}}
+	p := Diff(testDesired(), lf.State(), Options{NewChatID: sequentialIDs()})
+	if err := Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{}); err == nil {
+		t.Fatal("want an error")
+	}
+	g := lf.State().Groups["group/c1/g1"]
+	if g == nil || g.Status != lockfile.StatusPending || g.ChatID != "chat-1" {
+		t.Fatalf("want a pending record with the generated chat_id, got %+v", g)
+	}
+	// The next plan re-sends the same chat_id.
+	api.fail = nil
+	p = Diff(testDesired(), lf.State(), Options{NewChatID: sequentialIDs()})
+	if got := summaryOf(p); got != "group/c1/g1:pending" || p.Changes[0].ChatID != "chat-1" {
+		t.Fatalf("plan = %s", got)
+	}
+	if err := Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if lf.State().Groups["group/c1/g1"].Status != lockfile.StatusCreated {
+		t.Error("re-sent create not recorded")
+	}
+}
+
+func TestApplyInterruptedStartsNothing(t *testing.T) {
+	lf := newLockfile(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	api := &fakeAPI{}
+	p := Diff(testDesired(), lf.State(), Options{})
+	err := Apply(ctx, p, lf, api, nopHooks{}, ApplyOptions{})
+	if !errors.Is(err, ErrInterrupted) || len(api.calls) != 0 {
+		t.Fatalf("err = %v, calls = %v", err, api.calls)
+	}
+}
+
+var spec2Community = spec.Community{Handle: "c2", Name: "Two"}
