@@ -54,15 +54,13 @@ func (s *Server) updateConversation(req *apiRequest) reply {
 		return bad1099("name must not be empty")
 	}
 	for _, id := range in.MembersRemoved {
-		if g.hasMember(id) && g.memberRole(id) == roleOwner {
+		if g.memberRole(id) == roleOwner {
 			return bad1099("members_removed: %s is the group's owner", id)
 		}
-		for _, r := range refs {
-			if r.UserID == id {
-				return bad1099("%s is both added and removed", id)
-			}
-		}
 	}
+
+	// Removals first, then additions: an id both removed and added (as in
+	// the docs' own example) ends up a member.
 
 	out := updateData{
 		MembersAdded: []memberView{}, MembersRemoved: []memberView{},

@@ -122,7 +122,7 @@ func (s *Server) createGroup(req *apiRequest) reply {
 		Name: in.Group.Name, Description: in.Group.Description, Tags: in.Group.Tags, DP: in.Group.DP,
 		Topics: normTopics(in.Group.Topics), Actions: in.Actions, Settings: Settings{Discoverable: true},
 		IsAIGenerated: in.IsAIGenerated, Video: video, ShareURL: groupShareURL(),
-		Members:   []Member{st.member(req.owner, roleOwner)},
+		Members:     []Member{st.member(req.owner, roleOwner)},
 		Subscribers: []Member{}, CreatedAt: now, UpdatedAt: now,
 	}
 	if g.ChatID == "" {

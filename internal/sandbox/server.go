@@ -161,10 +161,10 @@ type apiRequest struct {
 // reply is a handler's answer, written by ServeHTTP (or dropped by a fault).
 type reply struct {
 	status  int
-	code    any    // 200 (number) on success, a string code on errors
+	code    any // 200 (number) on success, a string code on errors
 	message string
-	data    any    // nil on errors: written as {}
-	bare    bool   // write a bare {} body (the create guides' 400)
+	data    any  // nil on errors: written as {}
+	bare    bool // write a bare {} body (the create guides' 400)
 	header  http.Header
 	reason  string // why an error happened, for the log and X-Sandbox-Reason
 	changed bool   // state changed: save it
