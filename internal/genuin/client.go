@@ -321,9 +321,7 @@ func (c *Client) decode(op string, resp *http.Response, body []byte) (*result, *
 			// Error bodies may be empty or not JSON at all: status decides.
 			return nil, fail("", "")
 		}
-		e := fail("", "the success response is not a JSON object")
-		e.Kind = KindUnknown
-		return nil, e
+		return nil, c.unreadable(op, "the success response is not a JSON object")
 	}
 	_, hasCode := top["code"]
 	_, hasData := top["data"]
@@ -414,13 +412,18 @@ func (c *Client) call(ctx context.Context, op string, pol policy, method, path s
 		if err != nil {
 			return err
 		}
-		if len(res.data) == 0 {
-			return &APIError{Op: op, Status: http.StatusOK, Kind: KindUnknown, Message: "the success response has no data"}
+		if len(res.data) == 0 || string(res.data) == "null" {
+			return c.unreadable(op, "the success response has no data")
 		}
 		if err := json.Unmarshal(res.data, out); err != nil {
-			return &APIError{Op: op, Status: http.StatusOK, Kind: KindUnknown,
-				Message: c.scrub("decoding the success response: " + err.Error())}
+			return c.unreadable(op, "decoding the success response: "+err.Error())
 		}
 		return nil
 	}
+}
+
+// unreadable is the error for a 2xx response the client cannot use: the
+// request was probably processed, so the outcome is unknown.
+func (c *Client) unreadable(op, msg string) *APIError {
+	return &APIError{Op: op, Status: http.StatusOK, Kind: KindUnknown, Message: c.scrub(msg), OutcomeUnknown: true}
 }

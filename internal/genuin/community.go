@@ -102,8 +102,7 @@ func (c *Client) CreateCommunity(ctx context.Context, req *CreateCommunityReques
 		return nil, err
 	}
 	if out.CommunityID == "" {
-		return &out, &APIError{Op: op, Status: http.StatusOK, Kind: KindUnknown,
-			Message: "the success response has no community_id; the community may exist"}
+		return nil, c.unreadable(op, "the success response has no community_id")
 	}
 	return &out, nil
 }

@@ -58,9 +58,11 @@
 //
 // # Invariants
 //
-// A Client is safe for concurrent use. Every error it returns is an *APIError
-// (apart from context errors while waiting for a token exchange and misuse
-// such as Authenticate without a key), and no error, String or GoString
-// output contains the token, the API key or the API secret: each credential,
-// including every exchanged token, is scrubbed from messages.
+// A Client is safe for concurrent use. Failures of a call are *APIError
+// values, possibly wrapped (read them with errors.As); a call ended by its
+// context also matches context.Canceled or context.DeadlineExceeded with
+// errors.Is. A 2xx response that cannot be read (not JSON, no data, no
+// community_id or chat_id) is an error with OutcomeUnknown set. No error,
+// String or GoString output contains the token, the API key or the API
+// secret: each credential, including every exchanged token, is scrubbed.
 package genuin

@@ -26,7 +26,8 @@ type Kind int
 // The kinds of API errors.
 const (
 	// KindUnknown: an error that fits no other kind (an unexpected status,
-	// or a success response the client could not read).
+	// an unknown code in a 200, or a success response the client could not
+	// read, then with OutcomeUnknown set).
 	KindUnknown Kind = iota
 	// KindInvalid: the request was rejected as invalid (400, 412, other 4xx).
 	KindInvalid
@@ -76,8 +77,9 @@ type APIError struct {
 	// RetryAfter is the wait the server asked for (429/503 Retry-After), 0 if none.
 	RetryAfter time.Duration
 	// OutcomeUnknown is true when the request may have been processed although
-	// no success response arrived: a network error after the request was sent,
-	// a 502 or a 504. A create that ends this way may or may not exist.
+	// no usable success response arrived: a network error after the request
+	// was sent, a 502, a 504, or a 2xx response the client could not read.
+	// A create that ends this way may or may not exist.
 	OutcomeUnknown bool
 
 	cause     error // network or context error; its text is already scrubbed in causeText

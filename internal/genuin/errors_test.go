@@ -95,13 +95,13 @@ func TestErrorBodies(t *testing.T) {
 }
 
 func TestBadSuccessBodies(t *testing.T) {
-	for _, body := range []string{`<html>ok</html>`, `[]`, ``, `{"code":200,"message":"no data"}`, `{"code":200,"data":{"community_id":5}}`, `{"code":200,"data":{}}`} {
+	for _, body := range []string{`<html>ok</html>`, `[]`, ``, `{"code":200,"message":"no data"}`, `{"code":200,"data":{"community_id":5}}`, `{"code":200,"data":{}}`, `{"code":200,"data":null}`, `{"chat_id":"x"}`} {
 		c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 			reply(w, 200, []byte(body))
 		}, Options{})
 		_, err := c.CreateCommunity(context.Background(), docCommunityRequest())
 		var e *APIError
-		if !errors.As(err, &e) || e.Kind != KindUnknown || e.Status != 200 || !strings.HasPrefix(e.Error(), "community/create: ") {
+		if !errors.As(err, &e) || e.Kind != KindUnknown || e.Status != 200 || !e.OutcomeUnknown || !strings.HasPrefix(e.Error(), "community/create: ") {
 			t.Errorf("body %q: %v", body, err)
 		}
 	}

@@ -114,8 +114,7 @@ func (c *Client) CreateGroup(ctx context.Context, req *CreateGroupRequest) (*Cre
 		return nil, err
 	}
 	if out.ChatID == "" {
-		return &out, &APIError{Op: op, Status: http.StatusOK, Kind: KindUnknown,
-			Message: "the success response has no chat_id; the group may exist"}
+		return nil, c.unreadable(op, "the success response has no chat_id")
 	}
 	return &out, nil
 }

@@ -1,8 +1,10 @@
 package genuin
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -252,5 +254,30 @@ func TestCancelDuringRequest(t *testing.T) {
 	}
 	if c.Calls() != 1 {
 		t.Errorf("Calls() = %d", c.Calls())
+	}
+}
+
+// TestGroupRetryResendsChatID: a retried group create sends the same body,
+// so the same client-chosen chat_id.
+func TestGroupRetryResendsChatID(t *testing.T) {
+	var bodies [][]byte
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, b)
+		if len(bodies) == 1 {
+			dropConnection(t, w)
+			return
+		}
+		reply(w, 200, successBody(t, "group/create"))
+	}, Options{})
+	got, err := c.CreateGroup(context.Background(), docGroupRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bodies) != 2 || !bytes.Equal(bodies[0], bodies[1]) || !bytes.Contains(bodies[1], []byte(`"chat_id":"456e7890-b12c-4c23-89ef-126314214567"`)) {
+		t.Errorf("bodies %q", bodies)
+	}
+	if got.ChatID != "456e7890-b12c-4c23-89ef-126314214567" {
+		t.Errorf("chat_id %q", got.ChatID)
 	}
 }
