@@ -83,7 +83,7 @@ type Group struct {
 	// group. It never changes; the display name may.
 	Key string
 	// Community is the handle of the managed community the group belongs to.
-	Community string
+	Community   string
 	Name        string
 	Description string
 	Tags        []string

@@ -1,0 +1,12 @@
+// Package schema holds the JSON Schemas of genuinctl's files, embedded so
+// the binary validates with exactly the schema it ships and editors (through
+// a "# yaml-language-server: $schema=..." comment) can use the same file.
+package schema
+
+import _ "embed"
+
+// Spec is the JSON Schema (draft 2020-12) of a spec file: the YAML a user
+// writes to declare communities, groups and their members.
+//
+//go:embed spec.schema.json
+var Spec []byte

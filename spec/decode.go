@@ -1,0 +1,213 @@
+package spec
+
+import (
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// decoder turns the YAML nodes of one schema-checked document into the
+// spec's types. Nodes the schema flagged are skipped: their problem is
+// already reported, and a zero value stands in for them.
+type decoder struct {
+	doc     *document
+	flagged map[*yaml.Node]bool
+	ds      *diagnostics
+}
+
+func (d *decoder) community(item *yaml.Node) *Community {
+	c := &Community{Pos: d.doc.pos(item)}
+	for k, v := range pairs(item) {
+		switch k {
+		case "handle":
+			c.Handle = v.Value
+		case "name":
+			c.Name = v.Value
+		case "description":
+			c.Description = v.Value
+		case "tags":
+			c.Tags = stringList(v)
+		case "dp":
+			c.DP = v.Value
+		case "banner":
+			c.Banner = v.Value
+		case "categories":
+			c.Categories.Existing = intList(valueOf(v, "existing"))
+			c.Categories.New = stringList(valueOf(v, "new"))
+		case "is_ai_generated":
+			c.IsAIGenerated = boolean(v)
+		case "is_ai_generated_dp":
+			c.IsAIGeneratedDP = boolean(v)
+		case "is_ai_generated_banner":
+			c.IsAIGeneratedBanner = boolean(v)
+		case "users":
+			c.Users = d.users(v, itemAddress("communities", item))
+		case "type":
+			t := integer(v)
+			c.Type = &t
+		case "actions":
+			c.Actions = actions(v)
+		}
+	}
+	return c
+}
+
+// users decodes a community's first members, de-duplicated.
+func (d *decoder) users(n *yaml.Node, addr string) []string {
+	var set memberSet
+	for _, item := range items(n) {
+		if m, ok := d.member(item, addr); ok {
+			set.add(m)
+		}
+	}
+	ids := make([]string, len(set.list))
+	for i, m := range set.list {
+		ids[i] = m.UserID
+	}
+	return ids
+}
+
+// group decodes a group. Its members are the inline ones; member lists are
+// added when the whole spec is read.
+func (d *decoder) group(item *yaml.Node) *Group {
+	g := &Group{Type: defaultGroupType, Pos: d.doc.pos(item)}
+	g.Community, g.Key = scalarOf(item, "community"), scalarOf(item, "key")
+	for k, v := range pairs(item) {
+		switch k {
+		case "name":
+			g.Name = v.Value
+		case "description":
+			g.Description = v.Value
+		case "tags":
+			g.Tags = stringList(v)
+		case "dp":
+			g.DP = v.Value
+		case "topics":
+			g.Topics = intList(v)
+		case "settings":
+			if dv := valueOf(v, "discoverable"); dv != nil {
+				b := boolean(dv)
+				g.Discoverable = &b
+			}
+		case "type":
+			g.Type = integer(v)
+		case "template_id":
+			t := integer(v)
+			g.TemplateID = &t
+		case "actions":
+			g.Actions = actions(v)
+		case "is_ai_generated":
+			g.IsAIGenerated = boolean(v)
+		case "recorded_video":
+			g.Video = recordedVideo(v)
+		case "members":
+			var set memberSet
+			for _, m := range items(v) {
+				if m, ok := d.member(m, itemAddress("groups", item)); ok {
+					set.add(m)
+				}
+			}
+			g.Members = set.list
+		}
+	}
+	return g
+}
+
+// defaultGroupType is the group type of a loop, used when a group gives none.
+const defaultGroupType = 4
+
+// member decodes one member object, normalising its identity. It reports
+// an invalid identity and returns false for it.
+func (d *decoder) member(item *yaml.Node, addr string) (Member, bool) {
+	if d.flagged[item] {
+		return Member{}, false
+	}
+	m := Member{Pos: d.doc.pos(item)}
+	var err error
+	for k, v := range pairs(item) {
+		if d.flagged[v] {
+			return Member{}, false
+		}
+		switch k {
+		case "user_id":
+			m.UserID, err = normaliseUserID(v.Value)
+		case "phone":
+			m.Phone, err = normalisePhone(v.Value)
+		}
+		if err != nil {
+			d.ds.add(d.doc.pos(v), addr, "%v", err)
+			return Member{}, false
+		}
+	}
+	return m, m.UserID != "" || m.Phone != ""
+}
+
+func recordedVideo(n *yaml.Node) *Video {
+	v := &Video{}
+	text := map[string]*string{
+		"message_id": &v.MessageID, "video_name": &v.VideoName,
+		"thumbnail_name": &v.ThumbnailName, "video_path": &v.VideoPath,
+		"thumbnail_path": &v.ThumbnailPath, "link": &v.Link, "size": &v.Size,
+		"aspect_ratio": &v.AspectRatio, "resolution": &v.Resolution,
+		"description_text": &v.DescriptionText, "description_data": &v.DescriptionData,
+	}
+	for k, val := range pairs(n) {
+		if p, ok := text[k]; ok {
+			*p = val.Value
+			continue
+		}
+		switch k {
+		case "is_ai_generated_video":
+			v.IsAIGeneratedVideo = boolean(val)
+		case "is_ai_generated_thumbnail":
+			v.IsAIGeneratedThumbnail = boolean(val)
+		case "duration":
+			v.Duration = integer(val)
+		case "meta_data":
+			v.Topic = scalarOf(val, "topic")
+		}
+	}
+	return v
+}
+
+func actions(n *yaml.Node) []Action {
+	var out []Action
+	for _, item := range items(n) {
+		out = append(out, Action{
+			ActionID:     integer(valueOf(item, "action_id")),
+			AccessTypeID: integer(valueOf(item, "access_type_id")),
+		})
+	}
+	return out
+}
+
+// The scalar decoders below trust the schema: a node of the wrong type
+// (already reported) decodes to the zero value.
+
+func boolean(n *yaml.Node) bool {
+	return n != nil && n.ShortTag() == "!!bool" && strings.EqualFold(n.Value, "true")
+}
+
+func integer(n *yaml.Node) int {
+	if n == nil || n.ShortTag() != "!!int" {
+		return 0
+	}
+	i, _ := parseInt(n.Value)
+	return int(i)
+}
+
+func intList(n *yaml.Node) []int {
+	var out []int
+	for _, item := range items(n) {
+		out = append(out, integer(item))
+	}
+	return out
+}
+
+func stringList(n *yaml.Node) []string {
+	var out []string
+	for _, item := range items(n) {
+		out = append(out, item.Value)
+	}
+	return out
+}

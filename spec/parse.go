@@ -1,0 +1,203 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// document is one parsed spec file: its YAML node tree and the same tree as
+// the plain JSON-like value the schema validates.
+type document struct {
+	file  string
+	root  *yaml.Node // the top-level node; nil when the file could not be parsed
+	value any
+	// reported are the nodes already reported as unsupported YAML (aliases,
+	// tags): they convert to null, which the schema need not report again.
+	reported map[*yaml.Node]bool
+}
+
+// parseDocument parses one spec file. Syntax errors, a second document,
+// duplicate keys, aliases and unsupported tags are reported to ds.
+func parseDocument(file string, data []byte, ds *diagnostics) *document {
+	doc := &document{file: file, reported: map[*yaml.Node]bool{}}
+	if pos, msg, ok := badBytes(data); ok {
+		ds.add(Pos{File: file, Line: pos.Line, Col: pos.Col}, "", "%s", msg)
+		return doc
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var top yaml.Node
+	if err := decodeNode(dec, &top); err != nil {
+		if err == io.EOF {
+			ds.add(Pos{File: file, Line: 1, Col: 1}, "", "empty file: a spec file starts with \"version: 1\"")
+		} else {
+			ds.add(syntaxErrorPos(file, err), "", "%s", syntaxErrorMessage(err))
+		}
+		return doc
+	}
+	var extra yaml.Node
+	if err := decodeNode(dec, &extra); err != io.EOF {
+		ds.add(doc.pos(&extra), "", "a spec file holds a single YAML document; split it into files instead of using ---")
+	}
+	doc.root = &top
+	if len(top.Content) == 1 {
+		doc.root = top.Content[0]
+	}
+	doc.value = (&converter{doc: doc, ds: ds}).value(doc.root)
+	return doc
+}
+
+// decodeNode decodes the next document, turning a panic of the YAML parser
+// into an error so that no input can crash Load.
+func decodeNode(dec *yaml.Decoder, n *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: cannot parse: %v", r)
+		}
+	}()
+	return dec.Decode(n)
+}
+
+// pos is the position of n in the document's file.
+func (doc *document) pos(n *yaml.Node) Pos {
+	return Pos{File: doc.file, Line: n.Line, Col: n.Column}
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// syntaxErrorPos is the position yaml.v3 gives in a syntax error, or the
+// start of the file when it gives none.
+func syntaxErrorPos(file string, err error) Pos {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		if line, err := strconv.Atoi(m[1]); err == nil {
+			return Pos{File: file, Line: line}
+		}
+	}
+	return Pos{File: file, Line: 1}
+}
+
+// syntaxErrorMessage is yaml.v3's message without its "yaml: line N:" prefix.
+func syntaxErrorMessage(err error) string {
+	msg := yamlLine.ReplaceAllString(err.Error(), "")
+	return "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")
+}
+
+// badBytes finds what yaml.v3 would reject without a position: invalid
+// UTF-8 and control characters. It returns their line and column.
+func badBytes(data []byte) (Pos, string, bool) {
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return Pos{Line: line, Col: col}, "invalid UTF-8: spec files are UTF-8 text", true
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0x7f:
+			return Pos{Line: line, Col: col}, fmt.Sprintf("control character %U is not allowed", r), true
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += size
+	}
+	return Pos{}, "", false
+}
+
+// converter turns a YAML node tree into the JSON-like value the schema
+// validates: map[string]any, []any, string, json.Number, bool and nil.
+type converter struct {
+	doc *document
+	ds  *diagnostics
+}
+
+// notInteger stands for every YAML float. The spec has no fractional fields,
+// so it fails every type check; messages describe the YAML node instead.
+const notInteger = 0.5
+
+func (c *converter) value(n *yaml.Node) any {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return c.mapping(n)
+	case yaml.SequenceNode:
+		items := make([]any, len(n.Content))
+		for i, item := range n.Content {
+			items[i] = c.value(item)
+		}
+		return items
+	case yaml.AliasNode:
+		c.unsupported(n, "YAML aliases (*%s) are not supported; write the value out, or use a member list or generator", n.Value)
+		return nil
+	case yaml.ScalarNode:
+		return c.scalar(n)
+	}
+	return nil
+}
+
+func (c *converter) mapping(n *yaml.Node) map[string]any {
+	m := make(map[string]any, len(n.Content)/2)
+	first := make(map[string]*yaml.Node, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			c.ds.add(c.doc.pos(k), "", "a key must be a plain string")
+			continue
+		}
+		if prev, dup := first[k.Value]; dup {
+			c.ds.add(c.doc.pos(k), "", "duplicate key %q: first given at line %d col %d", k.Value, prev.Line, prev.Column)
+			continue
+		}
+		first[k.Value] = k
+		m[k.Value] = c.value(v)
+	}
+	return m
+}
+
+func (c *converter) scalar(n *yaml.Node) any {
+	switch n.ShortTag() {
+	case "!!str", "!!timestamp":
+		return n.Value
+	case "!!bool":
+		var b bool
+		if err := n.Decode(&b); err != nil {
+			return n.Value
+		}
+		return b
+	case "!!null":
+		return nil
+	case "!!int":
+		i, err := parseInt(n.Value)
+		switch {
+		case err == nil:
+			return json.Number(strconv.FormatInt(i, 10))
+		case errors.Is(err, strconv.ErrRange) && strings.HasPrefix(n.Value, "-"):
+			return json.Number("-1e100")
+		case errors.Is(err, strconv.ErrRange):
+			return json.Number("1e100")
+		}
+		return notInteger
+	case "!!float":
+		return notInteger
+	}
+	c.unsupported(n, "YAML tag %s is not supported", n.Tag)
+	return nil
+}
+
+func (c *converter) unsupported(n *yaml.Node, format string, args ...any) {
+	c.ds.add(c.doc.pos(n), "", format, args...)
+	c.doc.reported[n] = true
+}
+
+// parseInt parses a YAML integer: decimal, 0x hex, 0o or leading-0 octal,
+// 0b binary, with an optional sign and '_' separators.
+func parseInt(s string) (int64, error) {
+	return strconv.ParseInt(s, 0, 64)
+}
