@@ -1,0 +1,181 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/genuin/genuinctl/internal/sandbox"
+)
+
+// binDir holds the genuinctl binary the scripts run, built once by TestMain.
+var binDir string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "genuinctl-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "genuinctl"), ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building genuinctl:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// TestScripts runs testdata/script/*.txtar: each drives the real genuinctl
+// binary against a sandbox served over loopback and checks the sandbox's
+// own state, not the lockfile's beliefs.
+func TestScripts(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("PATH", binDir+string(os.PathListSeparator)+e.Getenv("PATH"))
+			e.Setenv("REPO", root)
+			e.Setenv("NO_COLOR", "1")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"sandbox": cmdSandbox,
+			"exit":    cmdExit,
+		},
+	})
+}
+
+// cmdSandbox is the script command for the test server:
+//
+//	sandbox start [-duplicate-chat-id MODE] [-lose-rate P] [-fail-rate P] [-fault-seed N]
+//	sandbox state     print the server's communities, groups and members
+//	sandbox requests  print how many API requests the server received
+func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: sandbox start|state|requests")
+	}
+	switch args[0] {
+	case "start":
+		startSandbox(ts, args[1:])
+	case "state":
+		var snap sandbox.Snapshot
+		getJSON(ts, "/_sandbox/state", &snap)
+		ts.Stdout().Write([]byte(describe(snap)))
+	case "requests":
+		var snap sandbox.Snapshot
+		getJSON(ts, "/_sandbox/state", &snap)
+		total := 0
+		for _, c := range snap.Counters {
+			total += c.Requests
+		}
+		fmt.Fprintf(ts.Stdout(), "requests %d\n", total)
+	default:
+		ts.Fatalf("sandbox: unknown subcommand %q", args[0])
+	}
+}
+
+// cmdExit runs a program and checks its exit code, keeping its output for
+// stdout and stderr assertions:
+//
+//	exit CODE PROGRAM [ARGS...]
+func cmdExit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exit CODE PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+func startSandbox(ts *testscript.TestScript, args []string) {
+	fs := flag.NewFlagSet("sandbox start", flag.ContinueOnError)
+	dup := fs.String("duplicate-chat-id", "idempotent", "")
+	lose := fs.Float64("lose-rate", 0, "")
+	fail := fs.Float64("fail-rate", 0, "")
+	seed := fs.Int64("fault-seed", 1, "")
+	ts.Check(fs.Parse(args))
+	mode, err := sandbox.ParseDuplicateMode(*dup)
+	ts.Check(err)
+	srv, err := sandbox.New(sandbox.Config{
+		DuplicateChatID: mode,
+		Faults:          sandbox.Faults{LoseRate: *lose, FailRate: *fail, Seed: *seed},
+	})
+	ts.Check(err)
+	hs := httptest.NewServer(srv)
+	ts.Defer(hs.Close)
+	ts.Setenv("GENUIN_ENDPOINT", hs.URL)
+	ts.Setenv("GENUIN_TOKEN", sandbox.DefaultToken)
+}
+
+func getJSON(ts *testscript.TestScript, path string, v any) {
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get(ts.Getenv("GENUIN_ENDPOINT") + path)
+	ts.Check(err)
+	defer resp.Body.Close()
+	ts.Check(json.NewDecoder(resp.Body).Decode(v))
+}
+
+// describe renders the server state in a stable, readable form: random ids
+// are left out, members are named by user id, or by phone for the avatar
+// users a phone number creates.
+func describe(snap sandbox.Snapshot) string {
+	avatars := map[string]bool{}
+	for _, u := range snap.Users {
+		avatars[u.UserID] = u.IsAvatar
+	}
+	handles := map[string]string{}
+	var lines []string
+	for _, c := range snap.Communities {
+		handles[c.CommunityID] = c.Handle
+		lines = append(lines, fmt.Sprintf("community %s name=%q tags=%q", c.Handle, c.Name, c.Tags))
+	}
+	var groups []string
+	for _, g := range snap.Groups {
+		var b strings.Builder
+		fmt.Fprintf(&b, "group %s/%s description=%q tags=%q topics=%v discoverable=%v type=%d\n",
+			handles[g.CommunityID], g.Name, g.Description, g.Tags, g.Topics, g.Settings.Discoverable, g.Type)
+		var members []string
+		for _, m := range g.Members {
+			who := "user " + m.UserID
+			if avatars[m.UserID] {
+				who = "phone " + m.Phone
+			}
+			members = append(members, "  member "+who+" role="+strconv.Itoa(m.Role))
+		}
+		sort.Strings(members)
+		b.WriteString(strings.Join(members, "\n"))
+		groups = append(groups, b.String())
+	}
+	sort.Strings(groups)
+	return strings.Join(append(lines, groups...), "\n") + "\n"
+}
