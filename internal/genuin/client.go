@@ -198,8 +198,8 @@ func (c *Client) String() string { return "genuin.Client{" + c.base + "}" }
 // GoString is String, so %#v cannot print the token.
 func (c *Client) GoString() string { return c.String() }
 
-// Calls returns the number of HTTP requests sent so far, token exchanges and
-// retries included.
+// Calls returns the number of HTTP requests attempted so far, token
+// exchanges and retries included (a request refused at connect counts too).
 func (c *Client) Calls() int64 { return c.calls.Load() }
 
 func (c *Client) addSecret(s string) {
