@@ -41,7 +41,7 @@ func Diff(d *spec.Desired, st *lockfile.State, opts Options) *Plan {
 	if st == nil {
 		st = lockfile.New("")
 	}
-	p := &Plan{FormatVersion: PlanFormatVersion}
+	p := &Plan{FormatVersion: PlanFormatVersion, Changes: []*Change{}}
 	for _, h := range d.CommunityHandles() {
 		p.Changes = append(p.Changes, diffCommunity(d.Communities[h], st.Communities[spec.CommunityAddress(h)])...)
 	}

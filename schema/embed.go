@@ -10,3 +10,8 @@ import _ "embed"
 //
 //go:embed spec.schema.json
 var Spec []byte
+
+// Plan is the JSON Schema of a plan's JSON form (genuinctl plan -o json).
+//
+//go:embed plan.schema.json
+var Plan []byte
