@@ -204,7 +204,7 @@ func (a *applier) createGroup(ctx context.Context, c *Change) error {
 		if cerr := a.checkpoint(); cerr != nil {
 			return cerr
 		}
-		if outcomeUnknown(err) && !errors.Is(err, ErrInterrupted) {
+		if outcomeUnknown(err) {
 			return fmt.Errorf("create group: %w (the outcome is unknown: the create is recorded as pending and the next apply re-sends it with the same chat_id)", err)
 		}
 		return fmt.Errorf("create group: %w", err)
@@ -276,13 +276,18 @@ func recordUpdate(rec *lockfile.Group, b updateBatch, resp *genuin.UpdateConvers
 }
 
 // outcomeUnknown reports whether a failed request may nevertheless have
-// been applied: a network error, a gateway timeout, an interrupt.
+// been applied: the client says so for network errors after sending,
+// gateway timeouts and unreadable answers. A request never sent because of
+// an interrupt was not applied.
 func outcomeUnknown(err error) bool {
 	var apiErr *genuin.APIError
-	if !errors.As(err, &apiErr) {
-		return true
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr.OutcomeUnknown
+	case errors.Is(err, ErrInterrupted):
+		return false
 	}
-	return apiErr.Status == 0 || apiErr.Status == 502 || apiErr.Status == 504
+	return true
 }
 
 // afterFields collects the values a change sets, by field name.

@@ -122,7 +122,7 @@ func TestApplyUnknownOutcomeLeavesPendingIntent(t *testing.T) {
 	lf := newLockfile(t)
 	api := &fakeAPI{fail: func(op string) error {
 		if strings.HasPrefix(op, "group/create") {
-			return &genuin.APIError{Op: "group/create", Kind: genuin.KindTransient, Message: "connection reset"}
+			return &genuin.APIError{Op: "group/create", Kind: genuin.KindTransient, Message: "connection reset", OutcomeUnknown: true}
 		}
 		return nil
 	}}
