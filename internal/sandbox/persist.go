@@ -42,20 +42,38 @@ type fileState struct {
 // when DataFile is "".
 func (s *Server) Save() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.saveLocked()
+	gen := s.gen
+	s.mu.Unlock()
+	return s.flush(gen, true)
 }
 
-func (s *Server) saveLocked() error {
+// flush makes every change up to generation gen durable. Requests that
+// changed state call it after releasing the state lock: while one save is
+// writing, later ones queue, and the first of them to run saves all their
+// changes at once (group commit), so concurrent clients share fsyncs. A
+// response is written only after its change is on disk.
+func (s *Server) flush(gen uint64, force bool) error {
 	if s.cfg.DataFile == "" {
 		return nil
 	}
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	if s.savedGen >= gen && !force {
+		return nil
+	}
+	s.mu.Lock()
 	b, err := s.st.encode(s.saveBuf[:0])
+	latest := s.gen
+	s.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("encode sandbox state: %w", err)
 	}
 	s.saveBuf = b
-	return writeAtomic(s.cfg.DataFile, b)
+	if err := writeAtomic(s.cfg.DataFile, b); err != nil {
+		return err
+	}
+	s.savedGen = latest
+	return nil
 }
 
 // encode appends the data file to buf. Users, communities and groups keep their encoding

@@ -67,10 +67,14 @@ type Server struct {
 	now    func() time.Time
 	faults *faultInjector
 
-	mu       sync.Mutex // guards everything below
+	mu       sync.Mutex // guards st, gen, counters and log
 	st       *store
+	gen      uint64 // count of state changes
 	counters map[string]*Counter
 	log      []RequestRecord
+
+	saveMu   sync.Mutex // serialises saves; guards savedGen and saveBuf
+	savedGen uint64     // every change up to this generation is on disk
 	saveBuf  []byte
 }
 
@@ -102,7 +106,7 @@ func New(cfg Config) (*Server, error) {
 			st = loaded
 		}
 	}
-	st.merge(seed)
+	st.merge(seed, s.now().UTC())
 	if len(cfg.Tokens) > 0 {
 		owner := st.brandUser()
 		if owner == nil {
@@ -246,7 +250,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeReply(w, rep)
 }
 
-// serveAPI authenticates, runs the handler under the lock and saves.
+// serveAPI reads the body, applies the request and saves any change.
 func (s *Server) serveAPI(ep endpoint, chatID string, r *http.Request) reply {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil || len(body) > maxBody {
@@ -255,25 +259,35 @@ func (s *Server) serveAPI(ep endpoint, chatID string, r *http.Request) reply {
 		}
 		return bad1099("body unreadable or over %d bytes", maxBody)
 	}
-	req := &apiRequest{body: body, chatID: chatID}
+	rep, gen := s.apply(ep, r, &apiRequest{body: body, chatID: chatID})
+	if gen > 0 {
+		if err := s.flush(gen, false); err != nil {
+			return fail(http.StatusInternalServerError, "500", "sandbox could not save its state", err.Error())
+		}
+	}
+	return rep
+}
+
+// apply authenticates and runs the handler under the state lock. gen is
+// the state generation to save, 0 when nothing changed.
+func (s *Server) apply(ep endpoint, r *http.Request, req *apiRequest) (rep reply, gen uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ep.auth {
 		token, found := bearer(r.Header.Get("Authorization"))
 		if !found {
-			return unauthorized("missing bearer token")
+			return unauthorized("missing bearer token"), 0
 		}
 		if req.owner = s.st.tokenOwner(token); req.owner == nil {
-			return unauthorized("unknown token")
+			return unauthorized("unknown token"), 0
 		}
 	}
-	rep := ep.handle(s, req)
-	if rep.status == http.StatusOK && rep.changed {
-		if err := s.saveLocked(); err != nil {
-			return fail(http.StatusInternalServerError, "500", "sandbox could not save its state", err.Error())
-		}
+	rep = ep.handle(s, req)
+	if rep.status != http.StatusOK || !rep.changed {
+		return rep, 0
 	}
-	return rep
+	s.gen++
+	return rep, s.gen
 }
 
 // bearer extracts the token from "Bearer <token>" (scheme case-insensitive).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strings"
+	"time"
 )
 
 // store is the platform's state. It is not safe for concurrent use: the
@@ -48,7 +49,7 @@ func newStore() *store {
 
 // merge adds everything in seed the store does not hold yet; it never
 // overwrites state a client created.
-func (st *store) merge(seed *Seed) {
+func (st *store) merge(seed *Seed, now time.Time) {
 	if st.brand == (Brand{}) {
 		st.brand = seed.Brand
 	}
@@ -96,6 +97,9 @@ func (st *store) merge(seed *Seed) {
 		}
 		if c.Categories == nil {
 			c.Categories = []int{}
+		}
+		if c.CreatedAt.IsZero() {
+			c.CreatedAt = now
 		}
 		if len(c.Members) == 0 {
 			c.Members = []Member{st.member(st.userByID[c.LeaderID], roleOwner)}
