@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -97,19 +98,10 @@ func TestFaultsReproducible(t *testing.T) {
 		t.Errorf("seeds 42 and 7 both gave %s", a)
 	}
 	for _, ch := range "LF." {
-		if !containsRune(a, ch) {
+		if !strings.ContainsRune(a, ch) {
 			t.Errorf("pattern %s lacks %c", a, ch)
 		}
 	}
-}
-
-func containsRune(s string, r rune) bool {
-	for _, c := range s {
-		if c == r {
-			return true
-		}
-	}
-	return false
 }
 
 func TestFaultsValidate(t *testing.T) {

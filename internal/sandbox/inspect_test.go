@@ -155,3 +155,21 @@ func TestSeeds(t *testing.T) {
 		}
 	}
 }
+
+func TestInspectionRoutes(t *testing.T) {
+	h := newHarness(t, Config{})
+	for path, want := range map[string]int{"/_sandbox/state": 200, "/_sandbox/requests": 200, "/_sandbox/nothing": 404} {
+		req, _ := http.NewRequest("HEAD", h.url+path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != want {
+			t.Errorf("HEAD %s: %v %v, want %d", path, resp, err, want)
+			continue
+		}
+		resp.Body.Close()
+	}
+	var log []RequestRecord
+	getJSON(t, h.url+"/_sandbox/requests", &log)
+	if log == nil || len(log) != 0 {
+		t.Errorf("inspection was logged: %+v", log)
+	}
+}
