@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,55 +9,6 @@ import (
 	"sync"
 	"time"
 )
-
-// Config configures a Server. The zero value is an in-memory sandbox with
-// the default seed, no faults and idempotent chat_id re-sends.
-type Config struct {
-	// DataFile keeps the state across restarts: loaded by New when it
-	// exists, saved atomically after every request that changed state.
-	// "" keeps state in memory only.
-	DataFile string
-	// Seed is the starting world; nil means DefaultSeed(). With an existing
-	// DataFile, seed entries the file lacks are added, none replaced.
-	Seed *Seed
-	// Faults injected into the API endpoints (never into inspection).
-	Faults Faults
-	// DuplicateChatID says what a group create with a known chat_id does.
-	DuplicateChatID DuplicateMode
-	// Tokens are extra accepted bearer tokens, acting as the brand system user.
-	Tokens []string
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-}
-
-// DuplicateMode is what a group create re-sent with an existing chat_id does.
-type DuplicateMode int
-
-const (
-	// DuplicateIdempotent answers 200 with the existing group, unchanged.
-	DuplicateIdempotent DuplicateMode = iota
-	// DuplicateError answers 400 with code "1099".
-	DuplicateError
-)
-
-// ParseDuplicateMode parses "idempotent" or "error".
-func ParseDuplicateMode(s string) (DuplicateMode, error) {
-	switch s {
-	case "idempotent":
-		return DuplicateIdempotent, nil
-	case "error":
-		return DuplicateError, nil
-	}
-	return 0, fmt.Errorf("duplicate chat_id mode %q: want idempotent or error", s)
-}
-
-// String returns the name ParseDuplicateMode accepts.
-func (m DuplicateMode) String() string {
-	if m == DuplicateError {
-		return "error"
-	}
-	return "idempotent"
-}
 
 // Server is the emulated Genuin API. It is an http.Handler safe for
 // concurrent use.
@@ -160,40 +110,6 @@ type apiRequest struct {
 	body   []byte
 	owner  *User  // the token's user; nil on auth
 	chatID string // update_conversation only
-}
-
-// reply is a handler's answer, written by ServeHTTP (or dropped by a fault).
-type reply struct {
-	status  int
-	code    any // 200 (number) on success, a string code on errors
-	message string
-	data    any  // nil on errors: written as {}
-	bare    bool // write a bare {} body (the create guides' 400)
-	header  http.Header
-	reason  string // why an error happened, for the log and X-Sandbox-Reason
-	changed bool   // state changed: save it
-}
-
-func ok(message string, data any) reply {
-	return reply{status: http.StatusOK, code: http.StatusOK, message: message, data: data, changed: true}
-}
-
-func fail(status int, code, message, reason string) reply {
-	return reply{status: status, code: code, message: message, reason: reason}
-}
-
-// badCreate is the create endpoints' 400: a bare {} as both guides show.
-func badCreate(format string, args ...any) reply {
-	return reply{status: http.StatusBadRequest, bare: true, reason: fmt.Sprintf(format, args...)}
-}
-
-// bad1099 is the 400 of auth and update_conversation.
-func bad1099(format string, args ...any) reply {
-	return fail(http.StatusBadRequest, "1099", "An unexpected error occurred processing the request", fmt.Sprintf(format, args...))
-}
-
-func unauthorized(reason string) reply {
-	return fail(http.StatusUnauthorized, "5159", "Invalid Use of API", reason)
 }
 
 // maxBody bounds a request body; a larger one is a 400.
@@ -298,42 +214,4 @@ func bearer(h string) (string, bool) {
 		return "", false
 	}
 	return token, true
-}
-
-// envelope is every documented response body.
-type envelope struct {
-	Code    any    `json:"code"`
-	Message string `json:"message"`
-	Data    any    `json:"data"`
-}
-
-func writeReply(w http.ResponseWriter, rep reply) {
-	for k, v := range rep.header {
-		w.Header()[k] = v
-	}
-	if rep.reason != "" {
-		w.Header().Set("X-Sandbox-Reason", rep.reason)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(rep.status)
-	if rep.bare {
-		io.WriteString(w, "{}\n")
-		return
-	}
-	data := rep.data
-	if data == nil {
-		data = struct{}{}
-	}
-	json.NewEncoder(w).Encode(envelope{Code: rep.code, Message: rep.message, Data: data})
-}
-
-// drop closes the connection without writing a response.
-func drop(w http.ResponseWriter) {
-	if hj, ok := w.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			conn.Close()
-			return
-		}
-	}
-	panic(http.ErrAbortHandler) // the server aborts the response instead
 }
