@@ -143,3 +143,15 @@ func BenchmarkGroupCreatePersistedParallel(b *testing.B) {
 		}
 	})
 }
+
+// TestExtraTokensNotSaved: Config.Tokens are configuration, not state.
+func TestExtraTokensNotSaved(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "sandbox.json")
+	h := newHarness(t, Config{DataFile: file, Tokens: []string{"only-this-run"}})
+	h.do("POST", pathCommunity, "only-this-run", `{"handle":"tok","name":"T"}`).want(t, 200, "200")
+	if b, _ := os.ReadFile(file); strings.Contains(string(b), "only-this-run") {
+		t.Error("the extra token was saved")
+	}
+	h2 := newHarness(t, Config{DataFile: file})
+	h2.do("POST", pathCommunity, "only-this-run", `{"handle":"tok2","name":"T"}`).want(t, 401, "5159")
+}
