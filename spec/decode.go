@@ -54,17 +54,33 @@ func (d *decoder) community(item *yaml.Node) *Community {
 
 // users decodes a community's first members, de-duplicated.
 func (d *decoder) users(n *yaml.Node, addr string) []string {
+	var ids []string
+	for _, m := range d.members(n, addr) {
+		ids = append(ids, m.UserID)
+	}
+	return ids
+}
+
+// members decodes a list of members, de-duplicated.
+func (d *decoder) members(n *yaml.Node, addr string) []Member {
 	var set memberSet
 	for _, item := range items(n) {
 		if m, ok := d.member(item, addr); ok {
 			set.add(m)
 		}
 	}
-	ids := make([]string, len(set.list))
-	for i, m := range set.list {
-		ids[i] = m.UserID
+	return set.list
+}
+
+// listRefs decodes a group's member_lists.
+func (d *decoder) listRefs(n *yaml.Node) []listRef {
+	var refs []listRef
+	for _, item := range items(n) {
+		if !d.flagged[item] {
+			refs = append(refs, listRef{name: item.Value, pos: d.doc.pos(item)})
+		}
 	}
-	return ids
+	return refs
 }
 
 // group decodes a group. Its members are the inline ones; member lists are
@@ -101,13 +117,7 @@ func (d *decoder) group(item *yaml.Node) *Group {
 		case "recorded_video":
 			g.Video = recordedVideo(v)
 		case "members":
-			var set memberSet
-			for _, m := range items(v) {
-				if m, ok := d.member(m, itemAddress("groups", item)); ok {
-					set.add(m)
-				}
-			}
-			g.Members = set.list
+			g.Members = d.members(v, itemAddress("groups", item))
 		}
 	}
 	return g

@@ -27,11 +27,7 @@ func specFiles(paths []string, ds *diagnostics) []string {
 			continue
 		}
 		for _, f := range found {
-			abs, err := filepath.Abs(f)
-			if err != nil {
-				abs = f
-			}
-			if !seen[abs] {
+			if abs := absPath(f); !seen[abs] {
 				seen[abs] = true
 				files = append(files, f)
 			}

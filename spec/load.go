@@ -1,6 +1,11 @@
 package spec
 
-import "os"
+import (
+	"os"
+	"path/filepath"
+
+	"gopkg.in/yaml.v3"
+)
 
 // Load reads the spec at paths, each a file or a directory (every *.yaml
 // and *.yml below it), and returns the desired state it declares.
@@ -14,13 +19,18 @@ func Load(paths []string) (*Desired, error) {
 		return nil, err
 	}
 	l := newLoader(s)
+	var docs []*document
 	for _, f := range specFiles(paths, &l.ds) {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			l.ds.add(Pos{File: f}, "", "%v", unwrapPathError(err))
-			continue
+		if doc := l.parse(f, reference{}); doc != nil {
+			docs = append(docs, doc)
 		}
-		l.add(parseDocument(f, data, &l.ds))
+	}
+	// A YAML file that a member list names holds members, not a spec.
+	listFiles := l.memberListFiles(docs)
+	for _, doc := range docs {
+		if !listFiles[doc.file] {
+			l.add(doc)
+		}
 	}
 	l.resolve()
 	if err := l.ds.err(); err != nil {
@@ -34,39 +44,72 @@ type loader struct {
 	schema  *specSchema
 	ds      diagnostics
 	desired *Desired
-	// refs are the community references of groups, checked once every file
-	// is read: a group may come before its community.
-	refs []communityRef
+	// parsed are the YAML files read so far, by absolute path.
+	parsed map[string]*document
+	// lists are the member lists declared, by name; listFiles caches the
+	// members read from each list file, by absolute path.
+	lists     map[string]*memberList
+	listFiles map[string][]Member
+	// groups are the groups declared, in order, with what refers elsewhere:
+	// resolved once every file is read, since a group may come before its
+	// community or its member lists.
+	groups []*pendingGroup
 }
 
-// communityRef is where a group names its community.
-type communityRef struct {
-	group *Group
-	pos   Pos
+// pendingGroup is a group whose references are not resolved yet.
+type pendingGroup struct {
+	group        *Group
+	communityPos Pos // the position of its community reference; zero if unchecked
+	lists        []listRef
 }
 
 func newLoader(s *specSchema) *loader {
 	return &loader{
-		schema:  s,
-		desired: &Desired{Communities: map[string]*Community{}, Groups: map[string]*Group{}},
+		schema:    s,
+		desired:   &Desired{Communities: map[string]*Community{}, Groups: map[string]*Group{}},
+		parsed:    map[string]*document{},
+		lists:     map[string]*memberList{},
+		listFiles: map[string][]Member{},
 	}
 }
 
-// add validates a parsed document and adds what it declares.
+// parse reads and parses a YAML file once, or returns nil after reporting
+// why it cannot: at the place that names the file (ref), or else at the
+// file itself.
+func (l *loader) parse(file string, ref reference) *document {
+	key := absPath(file)
+	if doc, ok := l.parsed[key]; ok {
+		return doc
+	}
+	data, err := ref.read(file, &l.ds)
+	if err != nil {
+		return nil
+	}
+	doc := parseDocument(file, data, &l.ds)
+	l.parsed[key] = doc
+	return doc
+}
+
+// add validates a spec document and adds what it declares.
 func (l *loader) add(doc *document) {
 	if doc.root == nil {
+		if doc.empty {
+			l.ds.add(Pos{File: doc.file, Line: 1, Col: 1}, "", "empty file: a spec file starts with \"version: 1\"")
+		}
 		return
 	}
-	d := &decoder{doc: doc, flagged: l.schema.validate(doc, &l.ds), ds: &l.ds}
+	d := &decoder{doc: doc, flagged: l.schema.validate(l.schema.file, doc, &l.ds), ds: &l.ds}
 	for _, item := range items(valueOf(doc.root, "communities")) {
 		l.addCommunity(d.community(item))
 	}
+	for _, item := range items(valueOf(doc.root, "member_lists")) {
+		l.addMemberList(d, item)
+	}
 	for _, item := range items(valueOf(doc.root, "groups")) {
-		g := d.group(item)
-		if n := valueOf(item, "community"); n != nil && !d.flagged[n] {
-			l.refs = append(l.refs, communityRef{group: g, pos: doc.pos(n)})
-		}
-		l.addGroup(g)
+		l.addGroup(d, item)
+	}
+	for _, item := range items(valueOf(doc.root, "generators")) {
+		l.generate(d, item)
 	}
 }
 
@@ -81,7 +124,13 @@ func (l *loader) addCommunity(c *Community) {
 	l.desired.Communities[c.Handle] = c
 }
 
-func (l *loader) addGroup(g *Group) {
+// addGroup decodes a group item and records it with its references.
+func (l *loader) addGroup(d *decoder, item *yaml.Node) {
+	p := &pendingGroup{group: d.group(item), lists: d.listRefs(valueOf(item, "member_lists"))}
+	if n := valueOf(item, "community"); n != nil && !d.flagged[n] {
+		p.communityPos = d.doc.pos(n)
+	}
+	g := p.group
 	if g.Community == "" || g.Key == "" {
 		return
 	}
@@ -91,14 +140,46 @@ func (l *loader) addGroup(g *Group) {
 		return
 	}
 	l.desired.Groups[addr] = g
+	l.groups = append(l.groups, p)
 }
 
-// resolve runs the checks that need the whole spec.
+// resolve runs the checks that need the whole spec and adds each group's
+// member lists to its members.
 func (l *loader) resolve() {
 	handles := l.desired.CommunityHandles()
-	for _, r := range l.refs {
-		if _, ok := l.desired.Communities[r.group.Community]; !ok {
-			l.ds.add(r.pos, r.group.Address(), "unknown community %q%s; declare it under communities:", r.group.Community, didYouMean(r.group.Community, handles))
+	for _, p := range l.groups {
+		g := p.group
+		if _, ok := l.desired.Communities[g.Community]; !ok && p.communityPos.Line != 0 {
+			l.ds.add(p.communityPos, g.Address(), "unknown community %q%s; declare it under communities:", g.Community, didYouMean(g.Community, handles))
 		}
+		l.addListMembers(p)
 	}
+}
+
+// reference is where a spec names a file it uses (a member list's file or
+// csv); zero for a file named on the command line.
+type reference struct {
+	pos  Pos
+	addr string
+}
+
+// read reads a file, reporting an error where the file is named.
+func (r reference) read(file string, ds *diagnostics) ([]byte, error) {
+	data, err := os.ReadFile(file)
+	switch {
+	case err == nil:
+	case r.pos.Line == 0:
+		ds.add(Pos{File: file}, "", "%v", unwrapPathError(err))
+	default:
+		ds.add(r.pos, r.addr, "%v", err)
+	}
+	return data, err
+}
+
+// absPath is the absolute form of path, or path itself if it has none.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }

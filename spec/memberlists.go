@@ -1,5 +1,199 @@
 package spec
 
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// memberList is a named list of members, de-duplicated.
+type memberList struct {
+	name    string
+	pos     Pos
+	members []Member
+}
+
+// listRef is a group's reference to a member list.
+type listRef struct {
+	name string
+	pos  Pos
+}
+
+func memberListAddress(name string) string { return "member_list/" + name }
+
+// memberListFiles returns the YAML files named by the file: of a member
+// list in docs, by the name they were parsed under.
+func (l *loader) memberListFiles(docs []*document) map[string]bool {
+	files := map[string]bool{}
+	for _, doc := range docs {
+		for _, item := range items(valueOf(doc.root, "member_lists")) {
+			if ref := scalarOf(item, "file"); ref != "" {
+				if listDoc, ok := l.parsed[absPath(relativeTo(doc.file, ref))]; ok {
+					files[listDoc.file] = true
+				}
+			}
+		}
+	}
+	return files
+}
+
+// relativeTo resolves a path written in a spec file against its directory.
+func relativeTo(specFile, path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(filepath.Dir(specFile), path)
+}
+
+// addMemberList decodes a member list item and reads its members.
+func (l *loader) addMemberList(d *decoder, item *yaml.Node) {
+	name := scalarOf(item, "name")
+	if name == "" {
+		return
+	}
+	list := &memberList{name: name, pos: d.doc.pos(item)}
+	addr := memberListAddress(name)
+	if prev, dup := l.lists[name]; dup {
+		l.ds.add(list.pos, addr, "defined twice: also at %s", prev.pos)
+		return
+	}
+	l.lists[name] = list
+	for k, v := range pairs(item) {
+		if d.flagged[v] {
+			continue
+		}
+		switch k {
+		case "members":
+			list.members = d.members(v, addr)
+		case "file":
+			list.members = l.listFile(relativeTo(d.doc.file, v.Value), reference{d.doc.pos(v), addr})
+		case "csv":
+			list.members = l.listCSV(relativeTo(d.doc.file, v.Value), reference{d.doc.pos(v), addr})
+		}
+	}
+}
+
+// listFile reads the members of a YAML member list file, once per file.
+func (l *loader) listFile(file string, ref reference) []Member {
+	key := absPath(file)
+	if members, ok := l.listFiles[key]; ok {
+		return members
+	}
+	var members []Member
+	if doc := l.parse(file, ref); doc != nil {
+		switch {
+		case doc.empty:
+			l.ds.add(Pos{File: file, Line: 1, Col: 1}, ref.addr, "empty file: a member list file holds a list of members")
+		case doc.root != nil:
+			doc.addr = ref.addr
+			flagged := l.schema.validate(l.schema.members, doc, &l.ds)
+			members = (&decoder{doc: doc, flagged: flagged, ds: &l.ds}).members(doc.root, ref.addr)
+		}
+	}
+	l.listFiles[key] = members
+	return members
+}
+
+// listCSV reads the members of a CSV member list file, once per file: a
+// header row, then one member per row in its user_id or phone column.
+func (l *loader) listCSV(file string, ref reference) []Member {
+	key := absPath(file)
+	if members, ok := l.listFiles[key]; ok {
+		return members
+	}
+	l.listFiles[key] = nil
+	t := openCSV(file, ref, &l.ds)
+	if t == nil {
+		return nil
+	}
+	userCol, phoneCol := -1, -1
+	for i, h := range t.header {
+		switch h {
+		case "user_id":
+			userCol = i
+		case "phone":
+			phoneCol = i
+		default:
+			t.errorf(i, "unknown column %q%s; a member list has a user_id and/or a phone column", h, didYouMean(h, []string{"user_id", "phone"}))
+		}
+	}
+	if userCol < 0 && phoneCol < 0 {
+		t.ds.add(Pos{File: file, Line: 1, Col: 1}, ref.addr, "no user_id or phone column")
+		return nil
+	}
+	var set memberSet
+	for _, rec := range t.rows() {
+		if m, ok := csvMember(t, rec, userCol, phoneCol); ok {
+			set.add(m)
+		}
+	}
+	l.listFiles[key] = set.list
+	return set.list
+}
+
+// csvMember reads the member of one CSV row.
+func csvMember(t *csvTable, rec []string, userCol, phoneCol int) (Member, bool) {
+	field := func(i int) string {
+		if i < 0 {
+			return ""
+		}
+		return strings.TrimSpace(rec[i])
+	}
+	user, phone := field(userCol), field(phoneCol)
+	var m Member
+	var err error
+	switch {
+	case user != "" && phone != "":
+		t.errorf(userCol, "a row has a user_id or a phone, not both")
+		return m, false
+	case user != "":
+		m.Pos = t.pos(userCol)
+		m.UserID, err = normaliseUserID(user)
+	case phone != "":
+		m.Pos = t.pos(phoneCol)
+		m.Phone, err = normalisePhone(phone)
+	default:
+		t.errorf(0, "a row needs a user_id or a phone")
+		return m, false
+	}
+	if err != nil {
+		t.ds.add(m.Pos, t.addr, "%v", err)
+		return m, false
+	}
+	return m, true
+}
+
+// addListMembers adds the members of a group's member lists to its own:
+// inline members first, then each list's in order, duplicates dropped.
+func (l *loader) addListMembers(p *pendingGroup) {
+	g := p.group
+	if len(p.lists) == 1 && len(g.Members) == 0 {
+		// The common case shares the list's members; the capped slice makes
+		// an append by the caller copy rather than write into the list.
+		if list, ok := l.lists[p.lists[0].name]; ok {
+			g.Members = slices.Clip(list.members)
+			return
+		}
+	}
+	var set memberSet
+	for _, m := range g.Members {
+		set.add(m)
+	}
+	for _, ref := range p.lists {
+		list, ok := l.lists[ref.name]
+		if !ok {
+			l.ds.add(ref.pos, g.Address(), "unknown member list %q%s", ref.name, didYouMean(ref.name, sortedKeys(l.lists)))
+			continue
+		}
+		for _, m := range list.members {
+			set.add(m)
+		}
+	}
+	g.Members = set.list
+}
+
 // memberSet accumulates members in order, dropping repeated identities.
 type memberSet struct {
 	list []Member
@@ -12,19 +206,12 @@ type memberKey struct {
 	id    string
 }
 
-func keyOf(m Member) memberKey {
-	if m.UserID != "" {
-		return memberKey{id: m.UserID}
-	}
-	return memberKey{phone: true, id: m.Phone}
-}
-
 // add appends m unless a member with its identity is already in the set.
 func (s *memberSet) add(m Member) {
 	if s.seen == nil {
 		s.seen = make(map[memberKey]struct{})
 	}
-	k := keyOf(m)
+	k := memberKey{phone: m.UserID == "", id: m.UserID + m.Phone}
 	if _, dup := s.seen[k]; dup {
 		return
 	}

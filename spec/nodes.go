@@ -85,10 +85,28 @@ func nodeAt(root *yaml.Node, ptr string) *yaml.Node {
 	return n
 }
 
+// keyNodeAt returns the key node of the mapping entry a JSON pointer points
+// at, or the deepest node on the way when there is none.
+func keyNodeAt(root *yaml.Node, ptr string) *yaml.Node {
+	tokens := pointerTokens(ptr)
+	if len(tokens) == 0 {
+		return root
+	}
+	parent := nodeAt(root, ptr[:strings.LastIndex(ptr, "/")])
+	for i := 0; i+1 < len(parent.Content) && parent.Kind == yaml.MappingNode; i += 2 {
+		if parent.Content[i].Value == tokens[len(tokens)-1] {
+			return parent.Content[i]
+		}
+	}
+	return parent
+}
+
 // sections names the item of each top-level list, for messages.
 var sections = map[string]string{
-	"communities": "community",
-	"groups":      "group",
+	"communities":  "community",
+	"groups":       "group",
+	"member_lists": "member list",
+	"generators":   "generator",
 }
 
 // addressAt is the address of the item a JSON pointer falls in, or "" when
@@ -112,6 +130,14 @@ func itemAddress(section string, item *yaml.Node) string {
 		c, k := scalarOf(item, "community"), scalarOf(item, "key")
 		if c != "" && k != "" {
 			return GroupAddress(c, k)
+		}
+	case "member_lists":
+		if name := scalarOf(item, "name"); name != "" {
+			return memberListAddress(name)
+		}
+	case "generators":
+		if name := scalarOf(item, "name"); name != "" {
+			return generatorAddress(name)
 		}
 	}
 	return ""

@@ -14,8 +14,8 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// document is one parsed spec file: its YAML node tree and the same tree as
-// the plain JSON-like value the schema validates.
+// document is one parsed YAML file: its node tree and the same tree as the
+// plain JSON-like value the schema validates.
 type document struct {
 	file  string
 	root  *yaml.Node // the top-level node; nil when the file could not be parsed
@@ -23,10 +23,16 @@ type document struct {
 	// reported are the nodes already reported as unsupported YAML (aliases,
 	// tags): they convert to null, which the schema need not report again.
 	reported map[*yaml.Node]bool
+	// empty is set when the file holds no YAML document at all.
+	empty bool
+	// addr is the address of everything in a document that declares one
+	// thing only (a member list file, a generated group); "" for a spec file.
+	addr string
 }
 
-// parseDocument parses one spec file. Syntax errors, a second document,
-// duplicate keys, aliases and unsupported tags are reported to ds.
+// parseDocument parses one YAML file. Syntax errors, a second document,
+// duplicate keys, aliases and unsupported tags are reported to ds; an empty
+// file is left to the caller.
 func parseDocument(file string, data []byte, ds *diagnostics) *document {
 	doc := &document{file: file, reported: map[*yaml.Node]bool{}}
 	if pos, msg, ok := badBytes(data); ok {
@@ -37,14 +43,18 @@ func parseDocument(file string, data []byte, ds *diagnostics) *document {
 	var top yaml.Node
 	if err := decodeNode(dec, &top); err != nil {
 		if err == io.EOF {
-			ds.add(Pos{File: file, Line: 1, Col: 1}, "", "empty file: a spec file starts with \"version: 1\"")
+			doc.empty = true
 		} else {
 			ds.add(syntaxErrorPos(file, err), "", "%s", syntaxErrorMessage(err))
 		}
 		return doc
 	}
 	var extra yaml.Node
-	if err := decodeNode(dec, &extra); err != io.EOF {
+	switch err := decodeNode(dec, &extra); {
+	case err == io.EOF:
+	case err != nil:
+		ds.add(syntaxErrorPos(file, err), "", "%s", syntaxErrorMessage(err))
+	default:
 		ds.add(doc.pos(&extra), "", "a spec file holds a single YAML document; split it into files instead of using ---")
 	}
 	doc.root = &top

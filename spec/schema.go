@@ -19,8 +19,10 @@ import (
 // specSchema is schema.Spec compiled, with its raw JSON kept to word
 // errors from the keywords they break.
 type specSchema struct {
-	compiled *jsonschema.Schema
-	raw      map[string]any
+	file    *jsonschema.Schema // a spec file
+	group   *jsonschema.Schema // a group, for generated groups
+	members *jsonschema.Schema // a list of members, for member list files
+	raw     map[string]any
 }
 
 var loadSchema = sync.OnceValues(func() (*specSchema, error) {
@@ -36,18 +38,21 @@ var loadSchema = sync.OnceValues(func() (*specSchema, error) {
 	if err := c.AddResource(id, bytes.NewReader(schema.Spec)); err != nil {
 		return nil, fmt.Errorf("spec schema: %w", err)
 	}
-	compiled, err := c.Compile(id)
-	if err != nil {
-		return nil, fmt.Errorf("spec schema: %w", err)
+	s := &specSchema{raw: raw}
+	for ptr, dst := range map[string]**jsonschema.Schema{"": &s.file, "#/$defs/group": &s.group, "#/$defs/members": &s.members} {
+		var err error
+		if *dst, err = c.Compile(id + ptr); err != nil {
+			return nil, fmt.Errorf("spec schema: %w", err)
+		}
 	}
-	return &specSchema{compiled: compiled, raw: raw}, nil
+	return s, nil
 })
 
-// validate checks doc against the schema. Each broken rule is reported at
-// the YAML node it concerns; the nodes reported are returned so that later
+// validate checks doc against sch. Each broken rule is reported at the
+// YAML node it concerns; the nodes reported are returned so that later
 // checks skip them rather than report them again.
-func (s *specSchema) validate(doc *document, ds *diagnostics) map[*yaml.Node]bool {
-	err := s.compiled.Validate(doc.value)
+func (s *specSchema) validate(sch *jsonschema.Schema, doc *document, ds *diagnostics) map[*yaml.Node]bool {
+	err := sch.Validate(doc.value)
 	var verr *jsonschema.ValidationError
 	if !errors.As(err, &verr) {
 		return nil
@@ -59,8 +64,12 @@ func (s *specSchema) validate(doc *document, ds *diagnostics) map[*yaml.Node]boo
 		if doc.reported[n] {
 			continue
 		}
-		for _, p := range s.problems(leaf, n) {
-			ds.add(doc.pos(p.node), addressAt(doc.root, leaf.InstanceLocation), "%s", p.message)
+		addr := doc.addr
+		if addr == "" {
+			addr = addressAt(doc.root, leaf.InstanceLocation)
+		}
+		for _, p := range s.problems(doc.root, leaf, n) {
+			ds.add(doc.pos(p.node), addr, "%s", p.message)
 		}
 	}
 	return flagged
@@ -86,9 +95,14 @@ type problem struct {
 
 // problems words a broken rule from the rule's keyword, the schema around
 // it and the YAML node that breaks it.
-func (s *specSchema) problems(e *jsonschema.ValidationError, n *yaml.Node) []problem {
+func (s *specSchema) problems(root *yaml.Node, e *jsonschema.ValidationError, n *yaml.Node) []problem {
 	keyword, rule := s.rule(e.AbsoluteKeywordLocation)
 	subject := subjectOf(e.InstanceLocation)
+	if strings.Contains(e.AbsoluteKeywordLocation, "/propertyNames/") {
+		// The instance is a key: report at the key, not at its value.
+		n = keyNodeAt(root, e.InstanceLocation)
+		subject = "key"
+	}
 	one := func(format string, args ...any) []problem {
 		return []problem{{n, fmt.Sprintf(format, args...)}}
 	}
@@ -130,9 +144,12 @@ func (s *specSchema) problems(e *jsonschema.ValidationError, n *yaml.Node) []pro
 	case "maximum":
 		return one("%s must be at most %v, got %s", subject, rule["maximum"], n.Value)
 	case "minProperties":
-		return one("%s needs one of %s", subject, orList(sortedKeys(asMap(rule["properties"]))))
+		if choices := optional(rule); len(choices) > 0 {
+			return one("%s needs one of %s", subject, orList(choices))
+		}
+		return one("%s must not be empty", subject)
 	case "maxProperties":
-		return one("%s takes only one of %s", subject, orList(sortedKeys(asMap(rule["properties"]))))
+		return one("%s takes only one of %s", subject, orList(optional(rule)))
 	}
 	return one("%s: %s", subject, e.Message)
 }
@@ -240,6 +257,17 @@ func yamlType(n *yaml.Node) string {
 		return "null"
 	}
 	return "string"
+}
+
+// optional lists the properties of a rule that are not required.
+func optional(rule map[string]any) []string {
+	var names []string
+	for _, name := range sortedKeys(asMap(rule["properties"])) {
+		if !slices.Contains(asSlice(rule["required"]), any(name)) {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 func orList(names []string) string {

@@ -6,16 +6,19 @@ import (
 )
 
 // didYouMean returns ` (did you mean "x"?)` for the candidate closest to
-// word, or "" when none is close: within two edits, or starting with word.
+// word, or "" when none is close: within two edits, or a prefix of the
+// other ("desc" for "description", "phone" for "phone_number").
 func didYouMean(word string, candidates []string) string {
-	best, bestDist := "", 3
+	// Scores are doubled edit distances, so that a prefix (5) ranks after
+	// two edits (4) and before three (6).
+	best, bestScore := "", 6
 	for _, c := range candidates {
-		d := levenshtein(word, c)
-		if d > 2 && len(word) >= 2 && strings.HasPrefix(c, word) {
-			d = 2
+		score := 2 * levenshtein(word, c)
+		if score > 5 && (len(word) >= 2 && strings.HasPrefix(c, word) || len(c) >= 3 && strings.HasPrefix(word, c)) {
+			score = 5
 		}
-		if d < bestDist && c != word {
-			best, bestDist = c, d
+		if score < bestScore && c != word {
+			best, bestScore = c, score
 		}
 	}
 	if best == "" {

@@ -11,6 +11,8 @@ func TestDidYouMean(t *testing.T) {
 		{"tag", ` (did you mean "tags"?)`},
 		{"member", ` (did you mean "members"?)`},
 		{"colour", ""},
+		{"members_list", ` (did you mean "member_lists"?)`},
+		{"phone_number", ""},
 		{"x", ""},
 		{"name", ""},
 	}

@@ -1,0 +1,90 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"iter"
+	"slices"
+	"strings"
+)
+
+// csvTable is a CSV file with a header row, read row by row.
+type csvTable struct {
+	file   string
+	header []string
+	r      *csv.Reader
+	ds     *diagnostics
+	addr   string
+}
+
+// openCSV reads a CSV file, named at ref, and its header row. A UTF-8 BOM and CRLF line
+// ends are fine; surrounding spaces in header names are dropped. It returns
+// nil after reporting a file that cannot be read or has no header.
+func openCSV(file string, ref reference, ds *diagnostics) *csvTable {
+	data, err := ref.read(file, ds)
+	if err != nil {
+		return nil
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
+	r.ReuseRecord = true
+	t := &csvTable{file: file, r: r, ds: ds, addr: ref.addr}
+	header, err := r.Read()
+	if err != nil {
+		t.report(err, "no header row")
+		return nil
+	}
+	t.header = make([]string, len(header))
+	for i, h := range header {
+		t.header[i] = strings.TrimSpace(h)
+		if j := slices.Index(t.header[:i], t.header[i]); j >= 0 {
+			t.errorf(i, "column %q appears twice", t.header[i])
+		}
+	}
+	return t
+}
+
+// rows yields each data row with its line number. The record is reused:
+// copy what outlives the iteration. A row with the wrong number of fields
+// is reported and skipped; reading stops at any other error.
+func (t *csvTable) rows() iter.Seq2[int, []string] {
+	return func(yield func(int, []string) bool) {
+		for {
+			rec, err := t.r.Read()
+			if err != nil {
+				t.report(err, "")
+				if errors.Is(err, csv.ErrFieldCount) {
+					continue
+				}
+				return
+			}
+			line, _ := t.r.FieldPos(0)
+			if !yield(line, rec) {
+				return
+			}
+		}
+	}
+}
+
+// pos is the position of field i of the row just read.
+func (t *csvTable) pos(i int) Pos {
+	line, col := t.r.FieldPos(i)
+	return Pos{File: t.file, Line: line, Col: col}
+}
+
+// errorf reports a problem with field i of the row just read.
+func (t *csvTable) errorf(i int, format string, args ...any) {
+	t.ds.add(t.pos(i), t.addr, format, args...)
+}
+
+// report turns a CSV read error into a diagnostic; io.EOF is reported as
+// eof when that is not empty.
+func (t *csvTable) report(err error, eof string) {
+	var perr *csv.ParseError
+	switch {
+	case errors.As(err, &perr):
+		t.ds.add(Pos{File: t.file, Line: perr.Line, Col: perr.Column}, t.addr, "invalid CSV: %v", perr.Err)
+	case eof != "":
+		t.ds.add(Pos{File: t.file, Line: 1, Col: 1}, t.addr, "%s", eof)
+	}
+}

@@ -1,0 +1,97 @@
+package spec
+
+import (
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestMemberLists(t *testing.T) {
+	d, err := Load([]string{filepath.Join("testdata", "memberlists")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("testdata", "memberlists")
+	spec := filepath.Join(dir, "spec.yaml")
+	staff := filepath.Join(dir, "members", "staff.yaml")
+	customers := filepath.Join(dir, "members", "customers.csv")
+	wantCustomers := []Member{
+		{UserID: "abcd1234-5678-90ef-1112-234567890111", Pos: Pos{customers, 2, 1}},
+		{Phone: "14155550100", Pos: Pos{customers, 3, 2}},
+	}
+	tests := []struct {
+		addr string
+		want []Member
+	}{
+		{"group/genuin/everyone", append([]Member{
+			{Phone: "919876543210", Pos: Pos{spec, 19, 9}},
+			{UserID: "b12f13af-ef5a-4906-b0a0-2995e106200d", Pos: Pos{spec, 8, 9}},
+			{UserID: "345e1234-5678-90ef-2345-678912341234", Pos: Pos{staff, 2, 3}},
+		}, wantCustomers...)},
+		{"group/genuin/customers", wantCustomers},
+	}
+	for _, tt := range tests {
+		if got := d.Groups[tt.addr].Members; !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s members =\n%v\nwant\n%v", tt.addr, got, tt.want)
+		}
+	}
+}
+
+// TestMemberListErrors pins each kind of member list mistake.
+func TestMemberListErrors(t *testing.T) {
+	const head = "version: 1\ncommunities: [{handle: c, name: C}]\n"
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string
+	}{
+		{"unknown list", map[string]string{"a.yaml": head +
+			"member_lists: [{name: staff, members: []}]\ngroups: [{key: g, community: c, name: G, member_lists: [staf]}]\n"},
+			[]string{`a.yaml:4:57: group/c/g: unknown member list "staf" (did you mean "staff"?)`}},
+		{"list defined twice", map[string]string{
+			"a.yaml": head + "member_lists: [{name: staff, members: []}]\n",
+			"b.yaml": "version: 1\nmember_lists:\n  - {name: staff, csv: s.csv}\n",
+			"s.csv":  "user_id\n",
+		}, []string{`b.yaml:3:5: member_list/staff: defined twice: also at a.yaml:3:16`}},
+		{"missing csv", map[string]string{"a.yaml": head + "member_lists: [{name: staff, csv: s.csv}]\n"},
+			[]string{`a.yaml:3:35: member_list/staff: open s.csv: no such file or directory`}},
+		{"csv bad rows", map[string]string{
+			"a.yaml": head + "member_lists: [{name: staff, csv: s.csv}]\n",
+			"s.csv":  "phone,user_id\n+91 98765 43210,\n0123456789,\n,x\n1,2,3\n",
+		}, []string{
+			`s.csv:3:1: member_list/staff: phone "0123456789" starts with 0, a national number: add the country code, e.g. +91 98765 43210`,
+			`s.csv:4:2: member_list/staff: user id "x" is not a UUID such as b12f13af-ef5a-4906-b0a0-2995e106200d`,
+			`s.csv:5:1: member_list/staff: invalid CSV: wrong number of fields`,
+		}},
+		{"csv unknown column", map[string]string{
+			"a.yaml": head + "member_lists: [{name: staff, csv: s.csv}]\n",
+			"s.csv":  "user_id,phone_number\n",
+		}, []string{`s.csv:1:9: member_list/staff: unknown column "phone_number" (did you mean "phone"?); a member list has a user_id and/or a phone column`}},
+		{"yaml list file", map[string]string{
+			"a.yaml":       head + "member_lists: [{name: staff, file: lists/s.yaml}]\n",
+			"lists/s.yaml": "- {user_id: x}\n",
+		}, []string{`lists/s.yaml:1:13: member_list/staff: "[0].user_id" must be a UUID such as b12f13af-ef5a-4906-b0a0-2995e106200d, got "x"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			writeFiles(t, tt.files)
+			if got := errorLines(t, "."); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("errors =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestMemberListShared checks that a group using a single list, which
+// shares the list's members, cannot write into the list by appending.
+func TestMemberListShared(t *testing.T) {
+	d, err := Load([]string{filepath.Join("testdata", "memberlists")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := d.Groups["group/genuin/customers"].Members; cap(m) != len(m) {
+		t.Errorf("shared members have spare capacity: len %d, cap %d", len(m), cap(m))
+	}
+}
