@@ -90,7 +90,7 @@ func (e *recordError) Unwrap() error { return e.err }
 type applier struct {
 	api   API
 	lf    *lockfile.File
-	st    *lockfile.State
+	st    *lockfile.State // read only: every change goes through lf.Record
 	hooks Hooks
 	chunk int
 }
@@ -111,9 +111,9 @@ func (a *applier) apply(ctx context.Context, c *Change) error {
 	return nil
 }
 
-// checkpoint makes everything recorded so far durable.
-func (a *applier) checkpoint() error {
-	if err := a.lf.Checkpoint(); err != nil {
+// record makes one result durable before the next request starts.
+func (a *applier) record(e lockfile.Entry) error {
+	if err := a.lf.Record(e); err != nil {
 		return &recordError{err}
 	}
 	return nil
@@ -136,9 +136,8 @@ func (a *applier) createCommunity(ctx context.Context, c *Change) error {
 		return fmt.Errorf("plan fields: %w", err)
 	}
 	handle := strings.TrimPrefix(c.Address, KindCommunity+"/")
-	rec := &lockfile.Community{Handle: handle, Status: lockfile.StatusPending, Fields: want}
-	a.st.Communities[c.Address] = rec
-	if err := a.checkpoint(); err != nil {
+	intent := &lockfile.Community{Handle: handle, Status: lockfile.StatusPending, Fields: want}
+	if err := a.record(lockfile.Entry{Op: lockfile.OpPut, Address: c.Address, Community: intent}); err != nil {
 		return err
 	}
 	resp, err := call(ctx, func(ctx context.Context) (*genuin.CreateCommunityResponse, error) {
@@ -146,15 +145,13 @@ func (a *applier) createCommunity(ctx context.Context, c *Change) error {
 	})
 	if err != nil {
 		if c.Action == ActionCreate && !outcomeUnknown(err) {
-			delete(a.st.Communities, c.Address)
-		}
-		if cerr := a.checkpoint(); cerr != nil {
-			return cerr
+			if rerr := a.record(lockfile.Entry{Op: lockfile.OpDelete, Address: c.Address}); rerr != nil {
+				return rerr
+			}
 		}
 		return communityCreateError(c, err)
 	}
-	rec.Status, rec.CommunityID, rec.ShareURL = lockfile.StatusCreated, resp.CommunityID, resp.ShareURL
-	return a.checkpoint()
+	return a.record(lockfile.Entry{Op: lockfile.OpCreated, Address: c.Address, ID: resp.CommunityID, ShareURL: resp.ShareURL})
 }
 
 // communityCreateError explains a failed community create and what to do.
@@ -164,9 +161,9 @@ func communityCreateError(c *Change, err error) error {
 	case errors.Is(err, ErrInterrupted):
 		return err
 	case errors.As(err, &apiErr) && apiErr.Code == genuin.CodeHandleExists && c.Action == ActionPending:
-		return fmt.Errorf("create community: %w (an earlier apply probably created it, but without a read API its community_id cannot be learned: record it with the import command)", err)
+		return fmt.Errorf("create community: %w (an earlier apply probably created it, but without a read API its community_id cannot be learned: record it with \"genuinctl import %s COMMUNITY_ID\")", err, c.Address)
 	case errors.As(err, &apiErr) && apiErr.Code == genuin.CodeHandleExists:
-		return fmt.Errorf("create community: %w (choose another handle; if the community is yours, record it with the import command)", err)
+		return fmt.Errorf("create community: %w (choose another handle; if the community is yours, record it with \"genuinctl import %s COMMUNITY_ID\")", err, c.Address)
 	case outcomeUnknown(err):
 		return fmt.Errorf("create community: %w (the outcome is unknown: the create is recorded as pending and the next apply re-sends it)", err)
 	}
@@ -183,13 +180,9 @@ func (a *applier) createGroup(ctx context.Context, c *Change) error {
 	if err := fromFields(want, &f); err != nil {
 		return fmt.Errorf("plan fields: %w", err)
 	}
-	rec := a.st.Groups[c.Address]
-	if rec == nil {
-		rec = &lockfile.Group{Community: c.Community, ChatID: c.ChatID}
-		a.st.Groups[c.Address] = rec
-	}
-	rec.CommunityID, rec.Status, rec.Fields = community.CommunityID, lockfile.StatusPending, want
-	if err := a.checkpoint(); err != nil {
+	intent := &lockfile.Group{Community: c.Community, CommunityID: community.CommunityID,
+		Status: lockfile.StatusPending, ChatID: c.ChatID, Fields: want}
+	if err := a.record(lockfile.Entry{Op: lockfile.OpPut, Address: c.Address, Group: intent}); err != nil {
 		return err
 	}
 
@@ -197,29 +190,48 @@ func (a *applier) createGroup(ctx context.Context, c *Change) error {
 	resp, err := call(ctx, func(ctx context.Context) (*genuin.CreateGroupResponse, error) {
 		return a.api.CreateGroup(ctx, f.request(c.ChatID, community.CommunityID, inCreate))
 	})
-	if err != nil {
+	created := lockfile.Entry{Op: lockfile.OpCreated, Address: c.Address}
+	switch {
+	case err == nil:
+		created.ID, created.ShareURL = resp.Group.GroupID, resp.ShareURL
+	case c.Action == ActionPending && !outcomeUnknown(err) && a.chatExists(ctx, c.ChatID, f.Name):
+		// Our own chat_id exists: the earlier create went through, and this
+		// answer only says so. Its group_id and share_url were in the lost
+		// response; nothing documented returns them.
+	default:
 		if c.Action == ActionCreate && !outcomeUnknown(err) {
-			delete(a.st.Groups, c.Address)
-		}
-		if cerr := a.checkpoint(); cerr != nil {
-			return cerr
+			if rerr := a.record(lockfile.Entry{Op: lockfile.OpDelete, Address: c.Address}); rerr != nil {
+				return rerr
+			}
 		}
 		if outcomeUnknown(err) {
 			return fmt.Errorf("create group: %w (the outcome is unknown: the create is recorded as pending and the next apply re-sends it with the same chat_id)", err)
 		}
 		return fmt.Errorf("create group: %w", err)
 	}
-	rec.Status, rec.GroupID, rec.ShareURL = lockfile.StatusCreated, resp.Group.GroupID, resp.ShareURL
-	if rec.Members == nil {
-		rec.Members = map[string]string{}
-	}
-	for _, m := range inCreate {
-		rec.Members[m.Identity] = m.UserID // for a user_id member the member id is the user id
-	}
-	if err := a.checkpoint(); err != nil {
+	if err := a.record(created); err != nil {
 		return err
 	}
-	return a.runUpdates(ctx, rec, updateBatches(nil, later, nil, a.chunk))
+	if len(inCreate) > 0 {
+		added := make(map[string]string, len(inCreate))
+		for _, m := range inCreate {
+			added[m.Identity] = m.UserID // for a user_id member the member id is the user id
+		}
+		if err := a.record(lockfile.Entry{Op: lockfile.OpMembers, Address: c.Address, Added: added}); err != nil {
+			return err
+		}
+	}
+	return a.runUpdates(ctx, c.Address, c.ChatID, updateBatches(nil, later, nil, a.chunk))
+}
+
+// chatExists asks whether a chat_id exists the only way the documented API
+// allows: an update_conversation that sets the name the create sent, which
+// succeeds only for an existing chat and changes nothing.
+func (a *applier) chatExists(ctx context.Context, chatID, name string) bool {
+	_, err := call(ctx, func(ctx context.Context) (*genuin.UpdateConversationResponse, error) {
+		return a.api.UpdateConversation(ctx, chatID, &genuin.UpdateConversationRequest{Name: &name})
+	})
+	return err == nil
 }
 
 func (a *applier) updateGroup(ctx context.Context, c *Change) error {
@@ -227,52 +239,54 @@ func (a *applier) updateGroup(ctx context.Context, c *Change) error {
 	if rec == nil || rec.Status != lockfile.StatusCreated {
 		return errors.New("update: the lockfile has no created group at this address; run plan again")
 	}
-	return a.runUpdates(ctx, rec, updateBatches(c.Fields, c.MembersAdded, c.MembersRemoved, a.chunk))
+	return a.runUpdates(ctx, c.Address, rec.ChatID, updateBatches(c.Fields, c.MembersAdded, c.MembersRemoved, a.chunk))
 }
 
 // runUpdates sends the batches in order, recording each result.
-func (a *applier) runUpdates(ctx context.Context, rec *lockfile.Group, batches []updateBatch) error {
+func (a *applier) runUpdates(ctx context.Context, addr, chatID string, batches []updateBatch) error {
 	for _, b := range batches {
 		req, err := updateRequest(b)
 		if err != nil {
 			return err
 		}
 		resp, err := call(ctx, func(ctx context.Context) (*genuin.UpdateConversationResponse, error) {
-			return a.api.UpdateConversation(ctx, rec.ChatID, req)
+			return a.api.UpdateConversation(ctx, chatID, req)
 		})
 		if err != nil {
-			return fmt.Errorf("update_conversation %s: %w", rec.ChatID, err)
+			return fmt.Errorf("update_conversation %s: %w", chatID, err)
 		}
-		recordUpdate(rec, b, resp)
-		if err := a.checkpoint(); err != nil {
-			return err
+		for _, e := range updateEntries(addr, b, resp) {
+			if err := a.record(e); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// recordUpdate writes a successful update's fields and member deltas into
-// the group's record.
-func recordUpdate(rec *lockfile.Group, b updateBatch, resp *genuin.UpdateConversationResponse) {
-	if rec.Fields == nil {
-		rec.Fields = lockfile.Fields{}
-	}
-	for _, fc := range b.fields {
-		if fc.After == nil {
-			delete(rec.Fields, fc.Name)
-		} else {
-			rec.Fields[fc.Name] = fc.After
+// updateEntries are the journal entries of a successful update: the fields
+// applied and the member deltas, with the member ids the response gave.
+func updateEntries(addr string, b updateBatch, resp *genuin.UpdateConversationResponse) []lockfile.Entry {
+	var entries []lockfile.Entry
+	if len(b.fields) > 0 {
+		e := lockfile.Entry{Op: lockfile.OpFields, Address: addr, Fields: lockfile.Fields{}}
+		for _, fc := range b.fields {
+			if fc.After == nil {
+				e.Cleared = append(e.Cleared, fc.Name)
+			} else {
+				e.Fields[fc.Name] = fc.After
+			}
 		}
+		entries = append(entries, e)
 	}
-	if rec.Members == nil {
-		rec.Members = map[string]string{}
+	if len(b.adds) > 0 || len(b.removes) > 0 {
+		e := lockfile.Entry{Op: lockfile.OpMembers, Address: addr, Added: matchAdded(b.adds, resp.MembersAdded)}
+		for _, m := range b.removes {
+			e.Removed = append(e.Removed, m.Identity)
+		}
+		entries = append(entries, e)
 	}
-	for identity, id := range matchAdded(b.adds, resp.MembersAdded) {
-		rec.Members[identity] = id
-	}
-	for _, m := range b.removes {
-		delete(rec.Members, m.Identity)
-	}
+	return entries
 }
 
 // outcomeUnknown reports whether a failed request may nevertheless have

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,10 +63,11 @@ func (nopHooks) ChangeFinished(*Change, error) {}
 
 func newLockfile(t *testing.T) *lockfile.File {
 	t.Helper()
-	lf, err := lockfile.Load(filepath.Join(t.TempDir(), "genuin.lock"))
+	lf, err := lockfile.Open(filepath.Join(t.TempDir(), "genuin.lock"), 0, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { lf.Close() })
 	lf.Init("sandbox")
 	return lf
 }
@@ -80,6 +82,9 @@ func TestApplyRecordsEverythingAndConverges(t *testing.T) {
 	want := "community/create c1|group/create chat-1 in cid-c1|update chat-1"
 	if got := strings.Join(api.calls, "|"); got != want {
 		t.Errorf("calls = %s\nwant    %s", got, want)
+	}
+	if err := lf.Close(); err != nil {
+		t.Fatal(err)
 	}
 	reloaded, err := lockfile.Load(lf.Path())
 	if err != nil {
@@ -161,3 +166,47 @@ func TestApplyInterruptedStartsNothing(t *testing.T) {
 }
 
 var spec2Community = spec.Community{Handle: "c2", Name: "Two"}
+
+// TestPendingCreateConfirmedByProbe covers a server that answers a re-sent
+// chat_id with an error: apply confirms the chat exists with a harmless
+// update_conversation and records the create, instead of failing forever.
+func TestPendingCreateConfirmedByProbe(t *testing.T) {
+	for _, exists := range []bool{true, false} {
+		t.Run(fmt.Sprintf("exists=%v", exists), func(t *testing.T) {
+			lf := newLockfile(t)
+			api := &fakeAPI{fail: func(op string) error {
+				if strings.HasPrefix(op, "group/create") {
+					return &genuin.APIError{Op: "group/create", Status: 400, Code: genuin.CodeBadRequest, Kind: genuin.KindInvalid}
+				}
+				if strings.HasPrefix(op, "update") && !exists {
+					return &genuin.APIError{Op: "update_conversation", Status: 500, Code: genuin.CodeUpdateFailed, Kind: genuin.KindServer}
+				}
+				return nil
+			}}
+			must(t, lf.Record(lockfile.Entry{Op: lockfile.OpPut, Address: "community/c1",
+				Community: &lockfile.Community{Handle: "c1", Status: lockfile.StatusCreated, CommunityID: "cid-c1",
+					Fields: toFields(communityFieldsOf(testDesired().Communities["c1"]))}}))
+			must(t, lf.Record(lockfile.Entry{Op: lockfile.OpPut, Address: "group/c1/g1",
+				Group: &lockfile.Group{Community: "community/c1", Status: lockfile.StatusPending, ChatID: "chat-7"}}))
+			p := Diff(testDesired(), lf.State(), Options{})
+			err := Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{})
+			g := lf.State().Groups["group/c1/g1"]
+			if exists {
+				if err != nil || g.Status != lockfile.StatusCreated || g.Members["user:u1"] != "u1" {
+					t.Fatalf("err %v, record %+v", err, g)
+				}
+				return
+			}
+			if err == nil || g.Status != lockfile.StatusPending || g.ChatID != "chat-7" {
+				t.Fatalf("a pending create that cannot be confirmed must stay pending: err %v, record %+v", err, g)
+			}
+		})
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/genuin/genuinctl/reconcile"
 	"github.com/genuin/genuinctl/reconcile/lockfile"
 	"github.com/genuin/genuinctl/reconcile/render"
+	"github.com/genuin/genuinctl/spec"
 )
 
 type applyOptions struct {
@@ -24,12 +25,13 @@ type applyOptions struct {
 	endpoint    endpointOptions
 	render      renderOptions
 	autoApprove bool
+	planFile    string
 }
 
 func newApplyCmd(e *env) *cobra.Command {
 	var o applyOptions
 	cmd := &cobra.Command{
-		Use:   "apply [-f PATH]... [--lockfile FILE] [--auto-approve]",
+		Use:   "apply [PLANFILE | -f PATH...] [--lockfile FILE] [--auto-approve]",
 		Short: "Make the API calls that bring the platform to the spec",
 		Long: `Apply computes the plan, shows it, asks for "yes" (on a terminal; unattended
 runs must pass --auto-approve), then calls the Genuin API: community create,
@@ -38,7 +40,13 @@ members_removed deltas. Every result is written to the lockfile before the
 next request starts, so an apply that fails or is interrupted loses nothing:
 run it again and it converges.
 
+With PLANFILE (written by "plan -out"), apply performs exactly that plan,
+with the chat_ids it generated, and refuses it if the records it touches
+changed in the lockfile since, saying which.
+
 The lockfile belongs to one endpoint: applying it to another is refused.
+One apply at a time: the lockfile is locked, and a second apply fails at
+once naming the holder, or waits with --lock-timeout.
 Members this tool did not add are never removed by it.
 
 Ctrl-C stops starting requests, lets the ones in flight finish and records
@@ -46,14 +54,22 @@ them; a second Ctrl-C exits at once (the lockfile stays consistent).
 
 ` + exitCodesHelp,
 		Example: `  genuinctl apply -f examples/quickstart --endpoint sandbox --auto-approve
-  GENUIN_ENDPOINT=https://api.example GENUIN_TOKEN=... genuinctl apply -f .`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+  GENUIN_ENDPOINT=https://api.example GENUIN_TOKEN=... genuinctl apply -f .
+  genuinctl plan -out tonight.plan && genuinctl apply tonight.plan --auto-approve`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if cmd.Flags().Changed("file") {
+					return withCode(exitError, errors.New("a saved plan carries its changes: give PLANFILE or -f, not both"))
+				}
+				o.planFile = args[0]
+			}
 			return runApply(cmd.Context(), e, &o)
 		},
 	}
 	o.files.register(cmd)
 	o.lock.register(cmd)
+	o.lock.registerTimeout(cmd)
 	o.endpoint.register(cmd)
 	o.render.register(cmd)
 	cmd.Flags().BoolVar(&o.autoApprove, "auto-approve", false, "apply without asking for confirmation (required when stdin is not a terminal)")
@@ -65,19 +81,34 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	if err != nil {
 		return err
 	}
-	d, err := o.files.load(e)
+	var d *spec.Desired
+	var saved *reconcile.SavedPlan
+	if o.planFile != "" {
+		saved, err = readSavedPlan(o.planFile)
+	} else {
+		d, err = o.files.load(e)
+	}
 	if err != nil {
 		return err
 	}
-	lf, err := o.lock.load()
+	lf, err := o.lock.open(e, "genuinctl apply")
 	if err != nil {
 		return err
 	}
+	defer lf.Close() // releases the lock on early returns; a no-op once closed below
 	if st := lf.State(); st != nil && st.Endpoint != endpoint {
 		return withCode(exitError, fmt.Errorf("%s belongs to endpoint %q, not %q: pass the matching --endpoint, or --lockfile for a lockfile of %q",
 			lf.Path(), st.Endpoint, endpoint, endpoint))
 	}
-	plan := reconcile.Diff(d, lf.State(), reconcile.Options{})
+	var plan *reconcile.Plan
+	if saved != nil {
+		if err := saved.Check(lf.State()); err != nil {
+			return withCode(exitError, fmt.Errorf("%s: %w", o.planFile, err))
+		}
+		plan = saved.Plan
+	} else {
+		plan = reconcile.Diff(d, lf.State(), reconcile.Options{})
+	}
 	color := colorful(e, e.stdout)
 	if err := render.Text(e.stdout, plan, render.TextOptions{Color: color, ShowPII: o.render.showPII}); err != nil {
 		return withCode(exitError, err)
@@ -100,6 +131,9 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	applyErr := reconcile.Apply(ctx, plan, lf, conn.client, view, reconcile.ApplyOptions{})
 	if err := conn.close(); err != nil {
 		fmt.Fprintf(e.stderr, "warning: closing the embedded sandbox: %v\n", err)
+	}
+	if err := lf.Close(); err != nil {
+		return withCode(exitError, fmt.Errorf("checkpoint %s: %w (the journal beside it still holds every result)", lf.Path(), err))
 	}
 	return reportApply(e, lf, view, conn.client.Calls(), applyErr)
 }

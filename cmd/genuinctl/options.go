@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -45,19 +46,43 @@ func printDiagnostics(e *env, err error) {
 
 // lockOptions select the lockfile.
 type lockOptions struct {
-	path string
+	path    string
+	timeout time.Duration
 }
 
 func (o *lockOptions) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.path, "lockfile", "genuin.lock", "the lockfile recording what exists on the platform")
 }
 
-func (o *lockOptions) load() (*lockfile.File, error) {
+// registerTimeout adds --lock-timeout to commands that write the lockfile.
+func (o *lockOptions) registerTimeout(cmd *cobra.Command) {
+	cmd.Flags().DurationVar(&o.timeout, "lock-timeout", 0, "wait this long for another genuinctl holding the lockfile (e.g. 5m); 0 fails at once")
+}
+
+// load reads the lockfile (and any journal) without locking it.
+func (o *lockOptions) load(e *env) (*lockfile.File, error) {
 	f, err := lockfile.Load(o.path)
 	if err != nil {
 		return nil, withCode(exitError, err)
 	}
+	noteRecovered(e, f)
 	return f, nil
+}
+
+// open locks the lockfile for writing and reads it; the caller closes it.
+func (o *lockOptions) open(e *env, command string) (*lockfile.File, error) {
+	f, err := lockfile.Open(o.path, o.timeout, command)
+	if err != nil {
+		return nil, withCode(exitError, err)
+	}
+	noteRecovered(e, f)
+	return f, nil
+}
+
+func noteRecovered(e *env, f *lockfile.File) {
+	if n := f.Recovered(); n > 0 {
+		fmt.Fprintf(e.stderr, "note: replayed %d results from %s, left by an apply that did not finish\n", n, lockfile.JournalPath(f.Path()))
+	}
 }
 
 // renderOptions tune how plans are shown.

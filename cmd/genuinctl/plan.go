@@ -14,6 +14,7 @@ type planOptions struct {
 	lock             lockOptions
 	render           renderOptions
 	output           string
+	out              string
 	detailedExitCode bool
 }
 
@@ -33,7 +34,8 @@ There is no read API, so plan knows the platform only through the lockfile.
 
 ` + exitCodesHelp,
 		Example: `  genuinctl plan -f examples/quickstart
-  genuinctl plan --detailed-exitcode -o json > plan.json`,
+  genuinctl plan --detailed-exitcode -o json > plan.json
+  genuinctl plan -out tonight.plan`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.output != "text" && o.output != "json" {
@@ -43,11 +45,16 @@ There is no read API, so plan knows the platform only through the lockfile.
 			if err != nil {
 				return err
 			}
-			lf, err := o.lock.load()
+			lf, err := o.lock.load(e)
 			if err != nil {
 				return err
 			}
 			p := reconcile.Diff(d, lf.State(), reconcile.Options{})
+			if o.out != "" {
+				if err := writeSavedPlan(o.out, reconcile.Save(p, d, lf.State())); err != nil {
+					return withCode(exitError, err)
+				}
+			}
 			if o.output == "json" {
 				err = render.JSON(e.stdout, p)
 			} else {
@@ -55,6 +62,9 @@ There is no read API, so plan knows the platform only through the lockfile.
 			}
 			if err != nil {
 				return withCode(exitError, err)
+			}
+			if o.out != "" {
+				fmt.Fprintf(e.stdout, "Saved the plan to %s: \"genuinctl apply %s\" performs exactly these changes.\n", o.out, o.out)
 			}
 			if o.detailedExitCode && p.HasChanges() {
 				return withCode(exitChanges, nil)
@@ -66,6 +76,7 @@ There is no read API, so plan knows the platform only through the lockfile.
 	o.lock.register(cmd)
 	o.render.register(cmd)
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "text or json (schema/plan.schema.json)")
+	cmd.Flags().StringVar(&o.out, "out", "", "also save the plan to FILE for \"genuinctl apply FILE\" (it holds phone numbers: keep it private)")
 	cmd.Flags().BoolVar(&o.detailedExitCode, "detailed-exitcode", false, "exit 0 with no changes, 2 with changes pending, 1 on error")
 	return cmd
 }

@@ -2,65 +2,138 @@ package lockfile
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
-func TestCheckpointRoundTripAndSerial(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "genuin.lock")
-	f, err := Load(path)
-	if err != nil || f.Exists() {
-		t.Fatalf("Load of a missing file: %v, exists %v", err, f.Exists())
-	}
-	st := f.Init("sandbox")
-	st.Groups["group/c/g"] = &Group{Community: "community/c", Status: StatusCreated, ChatID: "chat",
-		Fields: Fields{"name": json.RawMessage(`"G"`)}, Members: map[string]string{"user:u": "u"}}
-	if err := f.Checkpoint(); err != nil {
-		t.Fatal(err)
-	}
-	first, _ := os.ReadFile(path)
-	if st.Serial != 1 || !strings.HasSuffix(string(first), "}\n") {
-		t.Fatalf("serial %d, content %q", st.Serial, first)
-	}
-
-	// A checkpoint that changes nothing writes nothing and keeps the serial.
-	if err := f.Checkpoint(); err != nil || st.Serial != 1 {
-		t.Fatalf("no-op checkpoint: err %v serial %d", err, st.Serial)
-	}
-
-	again, err := Load(path)
+func openTemp(t *testing.T) *File {
+	t.Helper()
+	f, err := Open(filepath.Join(t.TempDir(), "genuin.lock"), 0, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.State().Lineage != st.Lineage || again.State().Groups["group/c/g"].Members["user:u"] != "u" {
-		t.Fatalf("round trip lost data: %+v", again.State())
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func sampleGroup() *Group {
+	return &Group{Community: "community/c", Status: StatusPending, ChatID: "chat",
+		Fields: Fields{"name": json.RawMessage(`"G"`)}}
+}
+
+func TestCheckpointRoundTripAndSerial(t *testing.T) {
+	f := openTemp(t)
+	if f.State() != nil {
+		t.Fatal("a missing lockfile must load with no state")
 	}
-	again.State().Groups["group/c/g"].Members["user:v"] = "v"
-	if err := again.Checkpoint(); err != nil || again.State().Serial != 2 {
-		t.Fatalf("changed checkpoint: err %v serial %d", err, again.State().Serial)
+	st := f.Init("sandbox")
+	must(t, f.Record(Entry{Op: OpPut, Address: "group/c/g", Group: sampleGroup()}))
+	must(t, f.Record(Entry{Op: OpCreated, Address: "group/c/g", ID: "gid"}))
+	must(t, f.Record(Entry{Op: OpMembers, Address: "group/c/g", Added: map[string]string{"user:u": "u"}}))
+	must(t, f.Checkpoint())
+	first, _ := os.ReadFile(f.Path())
+	if st.Serial != 1 || !strings.HasSuffix(string(first), "}\n") {
+		t.Fatalf("serial %d, content %q", st.Serial, first)
+	}
+	// A checkpoint that changes nothing writes nothing and keeps the serial.
+	must(t, f.Checkpoint())
+	if st.Serial != 1 {
+		t.Fatalf("no-op checkpoint moved the serial to %d", st.Serial)
+	}
+	must(t, f.Close())
+	if _, err := os.Stat(JournalPath(f.Path())); !os.IsNotExist(err) {
+		t.Error("Close must remove the journal")
+	}
+
+	again, err := Load(f.Path())
+	must(t, err)
+	g := again.State().Groups["group/c/g"]
+	if again.State().Lineage != st.Lineage || g.Status != StatusCreated || g.GroupID != "gid" || g.Members["user:u"] != "u" {
+		t.Fatalf("round trip lost data: %+v", g)
 	}
 	data, _ := Marshal(again.State())
-	reread, _ := os.ReadFile(path)
-	if string(data) != string(reread) {
+	if string(data) != string(first) {
 		t.Error("the file is not the deterministic rendering of the state")
 	}
 }
 
-func TestDamagedLockfileIsReportedAndKept(t *testing.T) {
-	tests := map[string]string{
-		"truncated":      "{\n  \"format_version\": 1,\n  \"lineage\": \"x\",\n  \"groups\": {",
-		"wrong type":     "{\n  \"format_version\": 1,\n  \"lineage\": \"x\",\n  \"serial\": \"seven\"\n}\n",
-		"unknown field":  "{\n  \"format_version\": 1,\n  \"lineage\": \"x\",\n  \"surprise\": 1\n}\n",
-		"future version": "{\n  \"format_version\": 99,\n  \"lineage\": \"x\"\n}\n",
+// TestJournalReplayAfterCrash leaves a journal behind, as a killed process
+// would, and checks that Load rebuilds the same state.
+func TestJournalReplayAfterCrash(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "genuin.lock")
+	f, err := Open(path, 0, "test")
+	must(t, err)
+	f.Init("sandbox")
+	must(t, f.Record(Entry{Op: OpPut, Address: "group/c/g", Group: sampleGroup()}))
+	must(t, f.Checkpoint())
+	must(t, f.Record(Entry{Op: OpCreated, Address: "group/c/g", ID: "gid", ShareURL: "u"}))
+	must(t, f.Record(Entry{Op: OpFields, Address: "group/c/g", Fields: Fields{"tags": json.RawMessage(`["x"]`)}, Cleared: []string{"name"}}))
+	must(t, f.Record(Entry{Op: OpMembers, Address: "group/c/g", Added: map[string]string{"phone:91": "m1", "user:u": "u"}}))
+	must(t, f.Record(Entry{Op: OpMembers, Address: "group/c/g", Removed: []string{"user:u"}}))
+	want, _ := Marshal(f.State())
+	f.lock.release() // the process dies: no checkpoint, the journal stays
+
+	// A torn last line (a crash in the middle of an append) is dropped.
+	j, err := os.OpenFile(JournalPath(path), os.O_APPEND|os.O_WRONLY, 0)
+	must(t, err)
+	_, err = j.WriteString(`1234abcd {"op":"delete","addr`)
+	must(t, err)
+	j.Close()
+
+	again, err := Open(path, 0, "test")
+	must(t, err)
+	if again.Recovered() != 4 {
+		t.Errorf("recovered %d entries, want 4", again.Recovered())
 	}
-	for name, content := range tests {
+	got, _ := Marshal(again.State())
+	if string(got) != string(want) {
+		t.Fatalf("replayed state differs:\n%s\nwant\n%s", got, want)
+	}
+	// Appending after a torn line cuts it off first.
+	must(t, again.Record(Entry{Op: OpCreated, Address: "group/c/g", ID: "gid2"}))
+	again.lock.release()
+	third, err := Load(path)
+	must(t, err)
+	if third.State().Groups["group/c/g"].GroupID != "gid2" {
+		t.Error("entry appended after a torn line was lost")
+	}
+}
+
+func TestStaleJournalIsIgnored(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "genuin.lock")
+	f, err := Open(path, 0, "test")
+	must(t, err)
+	f.Init("sandbox")
+	must(t, f.Record(Entry{Op: OpPut, Address: "group/c/g", Group: sampleGroup()}))
+	stale, _ := os.ReadFile(JournalPath(path))
+	must(t, f.Close())
+	// A crash between the lockfile's rename and the journal's reset leaves
+	// a journal of the previous serial: its entries are already folded in.
+	must(t, os.WriteFile(JournalPath(path), stale, 0o644))
+	again, err := Load(path)
+	must(t, err)
+	if again.Recovered() != 0 || again.State().Serial != 1 {
+		t.Fatalf("recovered %d, serial %d", again.Recovered(), again.State().Serial)
+	}
+}
+
+func TestDamagedFilesAreReportedAndKept(t *testing.T) {
+	lockfiles := map[string]string{
+		"truncated lockfile":      "{\n  \"format_version\": 1,\n  \"lineage\": \"x\",\n  \"groups\": {",
+		"wrong type in lockfile":  "{\n  \"format_version\": 1,\n  \"lineage\": \"x\",\n  \"serial\": \"seven\"\n}\n",
+		"unknown field":           "{\n  \"format_version\": 1,\n  \"lineage\": \"x\",\n  \"surprise\": 1\n}\n",
+		"future lockfile version": "{\n  \"format_version\": 99,\n  \"lineage\": \"x\"\n}\n",
+	}
+	for name, content := range lockfiles {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "genuin.lock")
-			if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			must(t, os.WriteFile(path, []byte(content), 0o644))
 			_, err := Load(path)
 			if err == nil || !strings.Contains(err.Error(), path) {
 				t.Fatalf("want an error naming the file, got %v", err)
@@ -70,11 +143,68 @@ func TestDamagedLockfileIsReportedAndKept(t *testing.T) {
 			}
 		})
 	}
+	t.Run("corrupt journal line", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "genuin.lock")
+		f, err := Open(path, 0, "test")
+		must(t, err)
+		f.Init("sandbox")
+		must(t, f.Record(Entry{Op: OpPut, Address: "group/c/g", Group: sampleGroup()}))
+		must(t, f.Record(Entry{Op: OpCreated, Address: "group/c/g", ID: "gid"}))
+		f.lock.release()
+		data, _ := os.ReadFile(JournalPath(path))
+		broken := strings.Replace(string(data), `"gid"`, `"gix"`, 1)
+		must(t, os.WriteFile(JournalPath(path), []byte(broken), 0o644))
+		_, err = Load(path)
+		if err == nil || !strings.Contains(err.Error(), JournalPath(path)+":3: journal is damaged (checksum mismatch)") {
+			t.Fatalf("want a positioned checksum error, got %v", err)
+		}
+		if after, _ := os.ReadFile(JournalPath(path)); string(after) != broken {
+			t.Error("a damaged journal must be left untouched")
+		}
+	})
 }
 
 func TestSyntaxErrorHasPosition(t *testing.T) {
 	_, err := Parse("genuin.lock", []byte("{\n  \"format_version\": 1,\n  \"lineage\": x\n}"))
 	if err == nil || !strings.Contains(err.Error(), "genuin.lock:3:") {
 		t.Fatalf("want genuin.lock:3:col, got %v", err)
+	}
+}
+
+func TestLockIsExclusiveAndNamesTheHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "genuin.lock")
+	first, err := Open(path, 0, "genuinctl apply")
+	must(t, err)
+	_, err = Open(path, 0, "genuinctl apply")
+	var locked *LockedError
+	if !errors.As(err, &locked) || locked.Holder.PID != os.Getpid() || locked.Holder.Command != "genuinctl apply" {
+		t.Fatalf("want a LockedError naming this process, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "pid ") || !strings.Contains(err.Error(), "since ") {
+		t.Errorf("message lacks the holder: %v", err)
+	}
+	// A waiter gets the lock once the holder lets go.
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		first.Close()
+	}()
+	second, err := Open(path, 5*time.Second, "genuinctl apply")
+	must(t, err)
+	must(t, second.Close())
+}
+
+func TestReadOnlyFileRefusesWrites(t *testing.T) {
+	f, err := Load(filepath.Join(t.TempDir(), "genuin.lock"))
+	must(t, err)
+	f.Init("sandbox")
+	if err := f.Record(Entry{Op: OpDelete, Address: "group/c/g"}); err == nil {
+		t.Error("Record on a read-only File must fail")
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,0 +1,173 @@
+package lockfile
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"strconv"
+)
+
+// JournalVersion is the journal format this build reads and writes.
+const JournalVersion = 1
+
+// journalHeader is the first line of a journal: which lockfile, at which
+// serial, its entries apply to. A journal whose serial is older than the
+// lockfile's was already folded in by a checkpoint and is ignored.
+type journalHeader struct {
+	Journal  int    `json:"journal"`
+	Lineage  string `json:"lineage"`
+	Endpoint string `json:"endpoint"`
+	Serial   int64  `json:"serial"`
+}
+
+// journalContent is what a journal file holds after a crash.
+type journalContent struct {
+	header  journalHeader
+	entries []Entry
+	// good is the byte length of the intact lines; a torn last line
+	// (a crash in the middle of an append) lies beyond it and is dropped.
+	good int64
+	torn bool
+}
+
+// journalLine renders one checksummed line: 8 hex digits of the CRC-32 of
+// the JSON, a space, the JSON, a newline.
+func journalLine(v any) ([]byte, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	line := make([]byte, 0, len(data)+10)
+	line = fmt.Appendf(line, "%08x ", crc32.ChecksumIEEE(data))
+	line = append(line, data...)
+	return append(line, '\n'), nil
+}
+
+// readJournal reads and verifies a journal. A missing or empty file gives
+// nil. A damaged line other than a torn last one is an error naming it.
+func readJournal(path string) (*journalContent, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(data) == 0) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	jc := &journalContent{}
+	lineNo := 0
+	for offset := 0; offset < len(data); {
+		end := bytes.IndexByte(data[offset:], '\n')
+		if end < 0 {
+			jc.torn = true // a crash during the last append: never acknowledged
+			break
+		}
+		lineNo++
+		payload, err := verifyLine(data[offset : offset+end])
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: journal is damaged (%v); it was left untouched: restore it or move it aside to drop the results it holds", path, lineNo, err)
+		}
+		if lineNo == 1 {
+			err = json.Unmarshal(payload, &jc.header)
+			if err == nil && jc.header.Journal != JournalVersion {
+				err = fmt.Errorf("journal version %d is not supported (this genuinctl reads %d)", jc.header.Journal, JournalVersion)
+			}
+		} else {
+			var e Entry
+			err = json.Unmarshal(payload, &e)
+			jc.entries = append(jc.entries, e)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %v; the journal was left untouched", path, lineNo, err)
+		}
+		offset += end + 1
+		jc.good = int64(offset)
+	}
+	if lineNo == 0 {
+		return nil, nil
+	}
+	return jc, nil
+}
+
+func verifyLine(line []byte) ([]byte, error) {
+	if len(line) < 10 || line[8] != ' ' {
+		return nil, errors.New("malformed line")
+	}
+	want, err := strconv.ParseUint(string(line[:8]), 16, 32)
+	if err != nil {
+		return nil, errors.New("malformed checksum")
+	}
+	payload := line[9:]
+	if crc32.ChecksumIEEE(payload) != uint32(want) {
+		return nil, errors.New("checksum mismatch")
+	}
+	return payload, nil
+}
+
+// journalWriter appends synced lines to an open journal.
+type journalWriter struct {
+	f    *os.File
+	size int64
+}
+
+// createJournal starts a new journal holding only its header.
+func createJournal(path string, h journalHeader) (*journalWriter, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	w := &journalWriter{f: f}
+	if err := w.reset(h); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return w, syncDir(path)
+}
+
+// continueJournal reopens a replayed journal for appending, cutting off a
+// torn last line first.
+func continueJournal(path string, good int64) (*journalWriter, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Truncate(good); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if _, err := f.Seek(good, 0); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &journalWriter{f: f, size: good}, nil
+}
+
+// append writes one line and syncs it.
+func (w *journalWriter) append(line []byte) error {
+	if _, err := w.f.Write(line); err != nil {
+		return err
+	}
+	w.size += int64(len(line))
+	return w.f.Sync()
+}
+
+// reset empties the journal and writes a new header.
+func (w *journalWriter) reset(h journalHeader) error {
+	if err := w.f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := w.f.Seek(0, 0); err != nil {
+		return err
+	}
+	w.size = 0
+	line, err := journalLine(h)
+	if err != nil {
+		return err
+	}
+	return w.append(line)
+}
+
+func (w *journalWriter) close() error { return w.f.Close() }
