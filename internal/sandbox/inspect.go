@@ -57,9 +57,9 @@ func (s *Server) Snapshot() Snapshot {
 		Communities: make([]Community, 0, len(st.communities)),
 		Groups:      make([]Group, 0, len(st.groups)),
 		Users:       make([]User, 0, len(st.users)),
-		Categories:  slices.Clone(st.categories),
-		Videos:      slices.Clone(st.videos),
-		Templates:   slices.Clone(st.templates),
+		Categories:  append([]Category{}, st.categories...),
+		Videos:      append([]Video{}, st.videos...),
+		Templates:   append([]Template{}, st.templates...),
 		Counters:    map[string]Counter{},
 	}
 	for _, c := range st.communities {
