@@ -15,6 +15,19 @@ type decoder struct {
 	ds      *diagnostics
 }
 
+// anyFlagged reports whether the schema flagged n or a node below it.
+func (d *decoder) anyFlagged(n *yaml.Node) bool {
+	if d.flagged[n] {
+		return true
+	}
+	for _, c := range n.Content {
+		if d.anyFlagged(c) {
+			return true
+		}
+	}
+	return false
+}
+
 func (d *decoder) community(item *yaml.Node) *Community {
 	c := &Community{Pos: d.doc.pos(item)}
 	for k, v := range pairs(item) {

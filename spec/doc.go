@@ -10,14 +10,16 @@
 // with '.'. Each file holds one YAML document that starts with
 // "version: 1" and may have these top-level lists:
 //
-//	communities: handle (identity), name, description, tags, dp, banner,
-//	             categories {existing, new}, is_ai_generated,
-//	             is_ai_generated_dp, is_ai_generated_banner,
-//	             users [{user_id}], type, actions [{action_id, access_type_id}]
-//	groups:      key, community, name, description, tags, dp, topics,
-//	             settings {discoverable}, type (default 4), template_id,
-//	             actions, is_ai_generated, recorded_video {...},
-//	             members [{user_id} | {phone}]
+//	communities:  handle (identity), name, description, tags, dp, banner,
+//	              categories {existing, new}, is_ai_generated,
+//	              is_ai_generated_dp, is_ai_generated_banner,
+//	              users [{user_id}], type, actions [{action_id, access_type_id}]
+//	groups:       key, community, name, description, tags, dp, topics,
+//	              settings {discoverable}, type (default 4), template_id,
+//	              actions, is_ai_generated, recorded_video {...},
+//	              members [{user_id} | {phone}], member_lists [name...]
+//	member_lists: name, and one of members [...], file: x.yaml, csv: x.csv
+//	generators:   name, matrix {var: [values...] | {csv: x.csv}}, group
 //
 // Field names are the API's own, so the Create Community, Create Group and
 // Update Conversation guides read across; schema/spec.schema.json documents
@@ -37,6 +39,35 @@
 // integer is accepted, a float is not. A group's members are de-duplicated
 // by identity, keeping the first position.
 //
+// # Member lists
+//
+// A member list is a named list of members that groups share: written
+// inline, in a YAML file holding a list of members, or in a CSV file with a
+// header row and a user_id and/or phone column (a UTF-8 BOM and CRLF line
+// ends are fine; each bad row is reported at its csvfile:line:col). Paths
+// are relative to the spec file. A YAML file named by a member list is not
+// a spec file, even below a directory given to Load. A group's members are
+// its inline members, then each of its member_lists in order, with
+// duplicates dropped; a group with one list and no inline members shares
+// the list's slice, capped so that appending copies.
+//
+// # Generators
+//
+// A generator makes one group per row of its matrix, the cartesian product
+// of its variables (the first varying slowest): a list variable gives its
+// values, a CSV variable {csv: file} its rows. The group template's text
+// fields (key, community, name, description, dp, and the items of tags and
+// member_lists) are Go text/template strings evaluated for each row:
+// {{.topic}} is a list variable's value, {{.city.name}} a CSV variable's
+// column. Templates may also call lower, upper, trim and slug ("New York"
+// | slug is new-york). Other fields are copied as written. A generated
+// group is checked like a written one and positioned at its CSV row (the
+// first CSV variable's), or at the generator when the matrix has no CSV;
+// two rows making one address is reported naming both. A template error
+// that every row would repeat (a missing column, an unknown community or
+// list) is reported once, at the first row. A matrix may make at most
+// 100,000 groups.
+//
 // # Checks
 //
 // Load is strict and reports every problem at once. Each file is parsed
@@ -46,7 +77,8 @@
 // node its instance location points to, worded from the broken keyword:
 // an unknown key with a did-you-mean suggestion, a wrong type, a value out
 // of range, a missing key. Checks the schema cannot express run after it:
-// unknown communities, an address or handle defined twice, phone numbers.
+// unknown communities and member lists, an address, handle, list or
+// generator defined twice, phone numbers, CSV files, templates.
 // Nodes the schema already reported are not checked again, so one mistake
 // gives one diagnostic.
 //
@@ -59,7 +91,8 @@
 //     path itself cannot be read), sorted by position and de-duplicated.
 //     err.Error() prints one per line; Diagnostics returns them.
 //   - On success, Desired's maps are non-nil, every group's community is in
-//     Communities, Group.Type is set (4 unless given), tags keep their
+//     Communities, every member list a group names exists, Group.Type is set (4 unless given), tags keep their
 //     order, members are normalised and unique within a group, and every
-//     Pos is the position of the list item ("- key: ...") that declares it.
+//     Pos is the position of the list item ("- key: ...") that declares it
+//     (a CSV row for members and generated groups, as above).
 package spec

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -50,6 +51,8 @@ type loader struct {
 	// members read from each list file, by absolute path.
 	lists     map[string]*memberList
 	listFiles map[string][]Member
+	// generators are the positions of the generators declared, by name.
+	generators map[string]Pos
 	// groups are the groups declared, in order, with what refers elsewhere:
 	// resolved once every file is read, since a group may come before its
 	// community or its member lists.
@@ -61,15 +64,18 @@ type pendingGroup struct {
 	group        *Group
 	communityPos Pos // the position of its community reference; zero if unchecked
 	lists        []listRef
+	// generator is the address of the generator that made the group, or "".
+	generator string
 }
 
 func newLoader(s *specSchema) *loader {
 	return &loader{
-		schema:    s,
-		desired:   &Desired{Communities: map[string]*Community{}, Groups: map[string]*Group{}},
-		parsed:    map[string]*document{},
-		lists:     map[string]*memberList{},
-		listFiles: map[string][]Member{},
+		schema:     s,
+		desired:    &Desired{Communities: map[string]*Community{}, Groups: map[string]*Group{}},
+		parsed:     map[string]*document{},
+		lists:      map[string]*memberList{},
+		listFiles:  map[string][]Member{},
+		generators: map[string]Pos{},
 	}
 }
 
@@ -106,7 +112,7 @@ func (l *loader) add(doc *document) {
 		l.addMemberList(d, item)
 	}
 	for _, item := range items(valueOf(doc.root, "groups")) {
-		l.addGroup(d, item)
+		l.addGroup(d, item, "")
 	}
 	for _, item := range items(valueOf(doc.root, "generators")) {
 		l.generate(d, item)
@@ -124,9 +130,10 @@ func (l *loader) addCommunity(c *Community) {
 	l.desired.Communities[c.Handle] = c
 }
 
-// addGroup decodes a group item and records it with its references.
-func (l *loader) addGroup(d *decoder, item *yaml.Node) {
-	p := &pendingGroup{group: d.group(item), lists: d.listRefs(valueOf(item, "member_lists"))}
+// addGroup decodes a group item, written out or made by generator, and
+// records it with its references.
+func (l *loader) addGroup(d *decoder, item *yaml.Node, generator string) {
+	p := &pendingGroup{group: d.group(item), lists: d.listRefs(valueOf(item, "member_lists")), generator: generator}
 	if n := valueOf(item, "community"); n != nil && !d.flagged[n] {
 		p.communityPos = d.doc.pos(n)
 	}
@@ -147,12 +154,34 @@ func (l *loader) addGroup(d *decoder, item *yaml.Node) {
 // member lists to its members.
 func (l *loader) resolve() {
 	handles := l.desired.CommunityHandles()
+	r := &resolver{ds: &l.ds, reported: map[string]bool{}}
 	for _, p := range l.groups {
 		g := p.group
 		if _, ok := l.desired.Communities[g.Community]; !ok && p.communityPos.Line != 0 {
-			l.ds.add(p.communityPos, g.Address(), "unknown community %q%s; declare it under communities:", g.Community, didYouMean(g.Community, handles))
+			r.errorf(p, p.communityPos, "unknown community %q%s; declare it under communities:", g.Community, didYouMean(g.Community, handles))
 		}
-		l.addListMembers(p)
+		l.addListMembers(r, p)
+	}
+}
+
+// resolver reports the problems of group references.
+type resolver struct {
+	ds       *diagnostics
+	reported map[string]bool
+}
+
+// errorf reports a problem of a group's reference. A problem of generated
+// groups is reported once, for the generator, at the first group with it:
+// every row of a CSV would have it.
+func (r *resolver) errorf(p *pendingGroup, pos Pos, format string, args ...any) {
+	if p.generator == "" {
+		r.ds.add(pos, p.group.Address(), format, args...)
+		return
+	}
+	msg := fmt.Sprintf(format, args...)
+	if key := p.generator + "\x00" + msg; !r.reported[key] {
+		r.reported[key] = true
+		r.ds.add(pos, p.generator, "%s", msg)
 	}
 }
 

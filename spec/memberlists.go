@@ -167,7 +167,7 @@ func csvMember(t *csvTable, rec []string, userCol, phoneCol int) (Member, bool) 
 
 // addListMembers adds the members of a group's member lists to its own:
 // inline members first, then each list's in order, duplicates dropped.
-func (l *loader) addListMembers(p *pendingGroup) {
+func (l *loader) addListMembers(r *resolver, p *pendingGroup) {
 	g := p.group
 	if len(p.lists) == 1 && len(g.Members) == 0 {
 		// The common case shares the list's members; the capped slice makes
@@ -184,7 +184,7 @@ func (l *loader) addListMembers(p *pendingGroup) {
 	for _, ref := range p.lists {
 		list, ok := l.lists[ref.name]
 		if !ok {
-			l.ds.add(ref.pos, g.Address(), "unknown member list %q%s", ref.name, didYouMean(ref.name, sortedKeys(l.lists)))
+			r.errorf(p, ref.pos, "unknown member list %q%s", ref.name, didYouMean(ref.name, sortedKeys(l.lists)))
 			continue
 		}
 		for _, m := range list.members {

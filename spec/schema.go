@@ -101,7 +101,7 @@ func (s *specSchema) problems(root *yaml.Node, e *jsonschema.ValidationError, n 
 	if strings.Contains(e.AbsoluteKeywordLocation, "/propertyNames/") {
 		// The instance is a key: report at the key, not at its value.
 		n = keyNodeAt(root, e.InstanceLocation)
-		subject = "key"
+		subject = subjectOf(e.InstanceLocation[:strings.LastIndex(e.InstanceLocation, "/")]) + " key"
 	}
 	one := func(format string, args ...any) []problem {
 		return []problem{{n, fmt.Sprintf(format, args...)}}
