@@ -55,7 +55,7 @@ them; a second Ctrl-C exits at once (the lockfile stays consistent).
 ` + exitCodesHelp,
 		Example: `  genuinctl apply -f examples/quickstart --endpoint sandbox --auto-approve
   GENUIN_ENDPOINT=https://api.example GENUIN_TOKEN=... genuinctl apply -f .
-  genuinctl plan -out tonight.plan && genuinctl apply tonight.plan --auto-approve`,
+  genuinctl plan --out tonight.plan && genuinctl apply tonight.plan --auto-approve`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -68,8 +68,8 @@ them; a second Ctrl-C exits at once (the lockfile stays consistent).
 		},
 	}
 	o.files.register(cmd)
-	o.lock.register(cmd)
-	o.lock.registerTimeout(cmd)
+	o.lock.register(cmd.Flags())
+	o.lock.registerTimeout(cmd.Flags())
 	o.endpoint.register(cmd)
 	o.render.register(cmd)
 	cmd.Flags().BoolVar(&o.autoApprove, "auto-approve", false, "apply without asking for confirmation (required when stdin is not a terminal)")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/genuin/genuinctl/reconcile/lockfile"
@@ -50,13 +51,13 @@ type lockOptions struct {
 	timeout time.Duration
 }
 
-func (o *lockOptions) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.path, "lockfile", "genuin.lock", "the lockfile recording what exists on the platform")
+func (o *lockOptions) register(fs *pflag.FlagSet) {
+	fs.StringVar(&o.path, "lockfile", "genuin.lock", "the lockfile recording what exists on the platform")
 }
 
 // registerTimeout adds --lock-timeout to commands that write the lockfile.
-func (o *lockOptions) registerTimeout(cmd *cobra.Command) {
-	cmd.Flags().DurationVar(&o.timeout, "lock-timeout", 0, "wait this long for another genuinctl holding the lockfile (e.g. 5m); 0 fails at once")
+func (o *lockOptions) registerTimeout(fs *pflag.FlagSet) {
+	fs.DurationVar(&o.timeout, "lock-timeout", 0, "wait this long for another genuinctl holding the lockfile (e.g. 5m); 0 fails at once")
 }
 
 // load reads the lockfile (and any journal) without locking it.

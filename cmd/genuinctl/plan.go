@@ -35,7 +35,7 @@ There is no read API, so plan knows the platform only through the lockfile.
 ` + exitCodesHelp,
 		Example: `  genuinctl plan -f examples/quickstart
   genuinctl plan --detailed-exitcode -o json > plan.json
-  genuinctl plan -out tonight.plan`,
+  genuinctl plan --out tonight.plan`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.output != "text" && o.output != "json" {
@@ -73,7 +73,7 @@ There is no read API, so plan knows the platform only through the lockfile.
 		},
 	}
 	o.files.register(cmd)
-	o.lock.register(cmd)
+	o.lock.register(cmd.Flags())
 	o.render.register(cmd)
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "text or json (schema/plan.schema.json)")
 	cmd.Flags().StringVar(&o.out, "out", "", "also save the plan to FILE for \"genuinctl apply FILE\" (it holds phone numbers: keep it private)")

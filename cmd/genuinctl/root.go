@@ -125,6 +125,8 @@ Quick start, against the embedded sandbox (no account needed):
 		newValidateCmd(e),
 		newPlanCmd(e),
 		newApplyCmd(e),
+		newStateCmd(e),
+		newImportCmd(e),
 		newSandboxCmd(e),
 	)
 	return root

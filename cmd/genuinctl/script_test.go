@@ -18,6 +18,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/genuin/genuinctl/internal/sandbox"
+	"github.com/genuin/genuinctl/reconcile/lockfile"
 )
 
 // binDir holds the genuinctl binary the scripts run, built once by TestMain.
@@ -61,13 +62,14 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"sandbox": cmdSandbox,
 			"exit":    cmdExit,
+			"chatid":  cmdChatID,
 		},
 	})
 }
 
 // cmdSandbox is the script command for the test server:
 //
-//	sandbox start [-duplicate-chat-id MODE] [-lose-rate P] [-fail-rate P] [-fault-seed N]
+//	sandbox start [-duplicate-chat-id MODE] [-lose-rate P] [-fail-rate P] [-fault-seed N] [-latency D]
 //	sandbox state     print the server's communities, groups and members
 //	sandbox requests  print how many API requests the server received
 func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
@@ -117,18 +119,35 @@ func cmdExit(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// cmdChatID reads a group's chat_id from the lockfile into a variable:
+//
+//	chatid ADDRESS VAR
+func cmdChatID(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: chatid ADDRESS VAR")
+	}
+	lf, err := lockfile.Load(ts.MkAbs("genuin.lock"))
+	ts.Check(err)
+	g := lf.State().Groups[args[0]]
+	if g == nil {
+		ts.Fatalf("%s is not in the lockfile", args[0])
+	}
+	ts.Setenv(args[1], g.ChatID)
+}
+
 func startSandbox(ts *testscript.TestScript, args []string) {
 	fs := flag.NewFlagSet("sandbox start", flag.ContinueOnError)
 	dup := fs.String("duplicate-chat-id", "idempotent", "")
 	lose := fs.Float64("lose-rate", 0, "")
 	fail := fs.Float64("fail-rate", 0, "")
 	seed := fs.Int64("fault-seed", 1, "")
+	latency := fs.Duration("latency", 0, "")
 	ts.Check(fs.Parse(args))
 	mode, err := sandbox.ParseDuplicateMode(*dup)
 	ts.Check(err)
 	srv, err := sandbox.New(sandbox.Config{
 		DuplicateChatID: mode,
-		Faults:          sandbox.Faults{LoseRate: *lose, FailRate: *fail, Seed: *seed},
+		Faults:          sandbox.Faults{LoseRate: *lose, FailRate: *fail, Seed: *seed, Latency: *latency},
 	})
 	ts.Check(err)
 	hs := httptest.NewServer(srv)

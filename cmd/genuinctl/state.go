@@ -1,0 +1,207 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/genuin/genuinctl/reconcile/lockfile"
+)
+
+func newStateCmd(e *env) *cobra.Command {
+	var lock lockOptions
+	cmd := &cobra.Command{
+		Use:   "state",
+		Short: "Inspect and edit the lockfile's records",
+		Long: `The lockfile is genuinctl's only memory of what exists on the platform:
+there is no read API. These commands show its records and fix them by hand.
+Writing commands take the lockfile's lock and go through its journal, like
+apply. They change only the lockfile, never the platform.`,
+	}
+	lock.register(cmd.PersistentFlags())
+	lock.registerTimeout(cmd.PersistentFlags())
+
+	cmd.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List every recorded address with its status and ids",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			st, err := loadState(e, &lock)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ADDRESS\tSTATUS\tID\tMEMBERS")
+			for _, addr := range st.Addresses() {
+				if c, ok := st.Communities[addr]; ok {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t\n", addr, c.Status, orDash(c.CommunityID))
+				} else {
+					g := st.Groups[addr]
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", addr, g.Status, g.ChatID, len(g.Members))
+				}
+			}
+			return tw.Flush()
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "show ADDRESS",
+		Short: "Print one record as JSON",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			st, err := loadState(e, &lock)
+			if err != nil {
+				return err
+			}
+			var rec any
+			if c, ok := st.Communities[args[0]]; ok {
+				rec = c
+			} else if g, ok := st.Groups[args[0]]; ok {
+				rec = g
+			} else {
+				return withCode(exitError, unknownAddress(st, args[0]))
+			}
+			data, err := json.MarshalIndent(rec, "", "  ")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, string(data))
+			return nil
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "rm ADDRESS...",
+		Short: "Forget records: the objects stay on the platform, unmanaged",
+		Long: `rm removes records from the lockfile. The communities and groups stay on the
+platform (there is no delete endpoint); genuinctl simply stops managing them.
+Put them back with "genuinctl import".`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return editState(e, &lock, "genuinctl state rm", func(lf *lockfile.File) error {
+				for _, addr := range args {
+					if !has(lf.State(), addr) {
+						return unknownAddress(lf.State(), addr)
+					}
+				}
+				for _, addr := range args {
+					if err := lf.Record(lockfile.Entry{Op: lockfile.OpDelete, Address: addr}); err != nil {
+						return err
+					}
+					fmt.Fprintf(e.stdout, "Removed %s from the lockfile; it stays on the platform, unmanaged.\n", addr)
+				}
+				return nil
+			})
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "mv FROM TO",
+		Short: "Give a group's record a new key in the same community",
+		Long: `mv renames a group's key (group/<handle>/<key>) in the lockfile, so that a key
+changed in the spec keeps managing the same group instead of creating a new
+one. A group cannot move to another community, and a community's handle
+cannot change: the platform allows neither.`,
+		Example: `  genuinctl state mv group/acme/launch group/acme/launch-2026`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(_ *cobra.Command, args []string) error {
+			from, to := args[0], args[1]
+			return editState(e, &lock, "genuinctl state mv", func(lf *lockfile.File) error {
+				st := lf.State()
+				g, ok := st.Groups[from]
+				if !ok {
+					return unknownAddress(st, from)
+				}
+				if err := checkGroupMove(from, to); err != nil {
+					return err
+				}
+				if has(st, to) {
+					return fmt.Errorf("%s is already recorded; remove it first with \"genuinctl state rm %s\"", to, to)
+				}
+				moved := *g
+				if err := lf.Record(lockfile.Entry{Op: lockfile.OpPut, Address: to, Group: &moved}); err != nil {
+					return err
+				}
+				if err := lf.Record(lockfile.Entry{Op: lockfile.OpDelete, Address: from}); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "Moved %s to %s.\n", from, to)
+				return nil
+			})
+		},
+	})
+	return cmd
+}
+
+// checkGroupMove allows only a new key within the same community.
+func checkGroupMove(from, to string) error {
+	fp, tp := strings.Split(from, "/"), strings.Split(to, "/")
+	if len(tp) != 3 || tp[0] != "group" || tp[2] == "" {
+		return fmt.Errorf("%s is not a group address (group/<handle>/<key>)", to)
+	}
+	if fp[1] != tp[1] {
+		return fmt.Errorf("a group cannot move to another community (%s → %s): the platform keeps it in %s", fp[1], tp[1], fp[1])
+	}
+	return nil
+}
+
+// loadState reads the lockfile without locking it, and requires one.
+func loadState(e *env, lock *lockOptions) (*lockfile.State, error) {
+	lf, err := lock.load(e)
+	if err != nil {
+		return nil, err
+	}
+	if lf.State() == nil {
+		return nil, withCode(exitError, fmt.Errorf("%s does not exist yet: nothing is recorded", lf.Path()))
+	}
+	return lf.State(), nil
+}
+
+// editState runs edit on the locked lockfile and checkpoints it.
+func editState(e *env, lock *lockOptions, command string, edit func(*lockfile.File) error) error {
+	lf, err := lock.open(e, command)
+	if err != nil {
+		return err
+	}
+	if lf.State() == nil {
+		lf.Close()
+		return withCode(exitError, fmt.Errorf("%s does not exist yet: nothing is recorded", lf.Path()))
+	}
+	editErr := edit(lf)
+	if err := lf.Close(); err != nil {
+		return withCode(exitError, err)
+	}
+	if editErr != nil {
+		return withCode(exitError, editErr)
+	}
+	return nil
+}
+
+func has(st *lockfile.State, addr string) bool {
+	_, c := st.Communities[addr]
+	_, g := st.Groups[addr]
+	return c || g
+}
+
+// unknownAddress says an address is not recorded, suggesting close ones.
+func unknownAddress(st *lockfile.State, addr string) error {
+	var near []string
+	key := addr[strings.LastIndex(addr, "/")+1:]
+	for _, a := range st.Addresses() {
+		if strings.Contains(a, key) {
+			near = append(near, a)
+		}
+	}
+	if len(near) > 0 && len(near) <= 5 {
+		return fmt.Errorf("%s is not in the lockfile (did you mean %s?)", addr, strings.Join(near, " or "))
+	}
+	return errors.New(addr + ` is not in the lockfile ("genuinctl state list" shows what is)`)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,58 @@
+package reconcile
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/genuin/genuinctl/reconcile/lockfile"
+	"github.com/genuin/genuinctl/spec"
+)
+
+// ImportEntry builds the journal entry that records an object created
+// outside genuinctl (or by an apply whose answer was lost) under addr, with
+// the id the user gives: a community_id or a group's chat_id. Without a read
+// API nothing can be checked: the record takes the spec's values as the
+// applied ones, and owns no members yet.
+func ImportEntry(d *spec.Desired, st *lockfile.State, addr, id string) (lockfile.Entry, error) {
+	if id == "" {
+		return lockfile.Entry{}, fmt.Errorf("import %s: the id is empty", addr)
+	}
+	if err := importable(st, addr); err != nil {
+		return lockfile.Entry{}, err
+	}
+	if handle, ok := strings.CutPrefix(addr, KindCommunity+"/"); ok {
+		c := d.Communities[handle]
+		if c == nil {
+			return lockfile.Entry{}, fmt.Errorf("import %s: not in the spec; declare it first, so its fields are known", addr)
+		}
+		rec := &lockfile.Community{Handle: handle, Status: lockfile.StatusCreated, CommunityID: id,
+			Fields: toFields(communityFieldsOf(c))}
+		return lockfile.Entry{Op: lockfile.OpPut, Address: addr, Community: rec}, nil
+	}
+	g := d.Groups[addr]
+	if g == nil {
+		return lockfile.Entry{}, fmt.Errorf("import %s: not in the spec (addresses are community/<handle> or group/<handle>/<key>); declare it first", addr)
+	}
+	community := st.Communities[spec.CommunityAddress(g.Community)]
+	if community == nil || community.Status != lockfile.StatusCreated {
+		return lockfile.Entry{}, fmt.Errorf("import %s: its community %s is not recorded as created; import the community first", addr, spec.CommunityAddress(g.Community))
+	}
+	rec := &lockfile.Group{Community: spec.CommunityAddress(g.Community), CommunityID: community.CommunityID,
+		Status: lockfile.StatusCreated, ChatID: id, Fields: toFields(groupFieldsOf(g))}
+	return lockfile.Entry{Op: lockfile.OpPut, Address: addr, Group: rec}, nil
+}
+
+// importable refuses to overwrite a confirmed record; a pending one (a
+// create whose answer was lost) is exactly what import is for.
+func importable(st *lockfile.State, addr string) error {
+	status := ""
+	if c := st.Communities[addr]; c != nil {
+		status = c.Status
+	} else if g := st.Groups[addr]; g != nil {
+		status = g.Status
+	}
+	if status == lockfile.StatusCreated {
+		return fmt.Errorf("import %s: already recorded as created; to replace it, \"genuinctl state rm %s\" first", addr, addr)
+	}
+	return nil
+}
