@@ -24,6 +24,9 @@ type File struct {
 	replayed *journalContent
 	lock     *lock
 	journal  *journalWriter
+	// bytesWritten counts journal and lockfile bytes written, for measuring
+	// the cost of recording a result.
+	bytesWritten int64
 }
 
 // JournalPath is the journal beside the lockfile at path.
@@ -195,6 +198,7 @@ func (f *File) Record(e Entry) error {
 	if err := f.journal.append(line); err != nil {
 		return fmt.Errorf("write journal %s: %w", JournalPath(f.path), err)
 	}
+	f.bytesWritten += int64(len(line))
 	if f.journal.size > max(int64(len(f.written)), 1<<20) {
 		return f.Checkpoint()
 	}
@@ -245,8 +249,12 @@ func (f *File) Checkpoint() error {
 		return fmt.Errorf("write lockfile: %w", err)
 	}
 	f.written = data
+	f.bytesWritten += int64(len(data))
 	return f.resetJournal()
 }
+
+// BytesWritten is the number of journal and lockfile bytes this File wrote.
+func (f *File) BytesWritten() int64 { return f.bytesWritten }
 
 // resetJournal empties the journal after a checkpoint folded it in.
 func (f *File) resetJournal() error {
@@ -305,6 +313,10 @@ func WriteAtomic(path string, data []byte) error {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if err := tmp.Chmod(0o644); err != nil { // a lockfile is committed to git: readable like any file
+		tmp.Close()
+		return err
+	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err
