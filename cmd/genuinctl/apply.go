@@ -24,6 +24,7 @@ type applyOptions struct {
 	lock        lockOptions
 	endpoint    endpointOptions
 	render      renderOptions
+	limits      limitOptions
 	autoApprove bool
 	planFile    string
 }
@@ -72,6 +73,7 @@ them; a second Ctrl-C exits at once (the lockfile stays consistent).
 	o.lock.registerTimeout(cmd.Flags())
 	o.endpoint.register(cmd)
 	o.render.register(cmd)
+	o.limits.register(cmd.Flags(), true)
 	cmd.Flags().BoolVar(&o.autoApprove, "auto-approve", false, "apply without asking for confirmation (required when stdin is not a terminal)")
 	return cmd
 }
@@ -115,6 +117,9 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	}
 	if !plan.HasChanges() {
 		return nil
+	}
+	if err := o.limits.check(e, plan, lf.State()); err != nil {
+		return err
 	}
 	if !o.autoApprove {
 		if err := confirm(e); err != nil {

@@ -13,6 +13,7 @@ type planOptions struct {
 	files            specOptions
 	lock             lockOptions
 	render           renderOptions
+	limits           limitOptions
 	output           string
 	out              string
 	detailedExitCode bool
@@ -66,6 +67,9 @@ There is no read API, so plan knows the platform only through the lockfile.
 			if o.out != "" {
 				fmt.Fprintf(e.stdout, "Saved the plan to %s: \"genuinctl apply %s\" performs exactly these changes.\n", o.out, o.out)
 			}
+			if err := o.limits.check(e, p, lf.State()); err != nil && o.detailedExitCode {
+				return err
+			}
 			if o.detailedExitCode && p.HasChanges() {
 				return withCode(exitChanges, nil)
 			}
@@ -75,6 +79,7 @@ There is no read API, so plan knows the platform only through the lockfile.
 	o.files.register(cmd)
 	o.lock.register(cmd.Flags())
 	o.render.register(cmd)
+	o.limits.register(cmd.Flags(), false)
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "text or json (schema/plan.schema.json)")
 	cmd.Flags().StringVar(&o.out, "out", "", "also save the plan to FILE for \"genuinctl apply FILE\" (it holds phone numbers: keep it private)")
 	cmd.Flags().BoolVar(&o.detailedExitCode, "detailed-exitcode", false, "exit 0 with no changes, 2 with changes pending, 1 on error")
