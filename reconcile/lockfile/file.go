@@ -312,7 +312,7 @@ func WriteAtomic(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
+	defer os.Remove(tmp.Name())              // a no-op once renamed
 	if err := tmp.Chmod(0o644); err != nil { // a lockfile is committed to git: readable like any file
 		tmp.Close()
 		return err
