@@ -312,8 +312,9 @@ func WriteAtomic(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())              // a no-op once renamed
-	if err := tmp.Chmod(0o644); err != nil { // a lockfile is committed to git: readable like any file
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	// A lockfile is committed to git: make it readable like any other file.
+	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
 		return err
 	}
