@@ -210,3 +210,22 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestPendingCommunityHandleExistsPointsAtImport: without a read API a
+// re-sent community create answered "handle exists" cannot learn its id.
+func TestPendingCommunityHandleExistsPointsAtImport(t *testing.T) {
+	lf := newLockfile(t)
+	must(t, lf.Record(lockfile.Entry{Op: lockfile.OpPut, Address: "community/c1",
+		Community: &lockfile.Community{Handle: "c1", Status: lockfile.StatusPending}}))
+	api := &fakeAPI{fail: func(op string) error {
+		return &genuin.APIError{Op: "community/create", Status: 500, Code: genuin.CodeHandleExists, Kind: genuin.KindConflict}
+	}}
+	p := Diff(testDesired(), lf.State(), Options{})
+	err := Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{})
+	if err == nil || !strings.Contains(err.Error(), `genuinctl import community/c1 COMMUNITY_ID`) {
+		t.Fatalf("want a pointer at import, got %v", err)
+	}
+	if lf.State().Communities["community/c1"].Status != lockfile.StatusPending {
+		t.Error("the pending record must stay until imported")
+	}
+}
