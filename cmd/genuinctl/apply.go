@@ -132,7 +132,7 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	}
 	lf.Init(endpoint)
 	view := &applyView{w: e.stdout, showPII: o.render.showPII, started: map[*reconcile.Change]time.Time{}}
-	fmt.Fprintf(e.stdout, "Applying %d changes to %s…\n", plan.Summary.Create+plan.Summary.Update+plan.Summary.Pending, endpoint)
+	fmt.Fprintf(e.stdout, "\nApplying %s to %s…\n", render.Plural(plan.Summary.Create+plan.Summary.Update+plan.Summary.Pending, "change"), endpoint)
 	applyErr := reconcile.Apply(ctx, plan, lf, conn.client, view, reconcile.ApplyOptions{})
 	if err := conn.close(); err != nil {
 		fmt.Fprintf(e.stderr, "warning: closing the embedded sandbox: %v\n", err)

@@ -153,15 +153,16 @@ func (t *textWriter) summary(p *reconcile.Plan) {
 		t.printf("No changes. The platform matches the spec, as far as the lockfile records it.\n")
 	} else {
 		t.printf("%s %s to create, %s to update, %s pending; %s.\n", t.paint(bold, "Plan:"),
-			count(s.Create, "object"), count(s.Update, "group"), count(s.Pending, "create"),
-			count(s.Calls, "API call"))
+			Plural(s.Create, "object"), Plural(s.Update, "group"), Plural(s.Pending, "create"),
+			Plural(s.Calls, "API call"))
 	}
 	if s.Blocked > 0 {
-		t.printf("%s %s the API cannot apply: see the reasons above.\n", t.paint(magenta, "Blocked:"), count(s.Blocked, "change"))
+		t.printf("%s %s the API cannot apply: see the reasons above.\n", t.paint(magenta, "Blocked:"), Plural(s.Blocked, "change"))
 	}
 }
 
-func count(n int, noun string) string {
+// Plural renders a count with its noun: "1 change", "3 changes".
+func Plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
