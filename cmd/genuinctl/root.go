@@ -93,7 +93,7 @@ func interruptible(stderr io.Writer) (context.Context, func()) {
 		select {
 		case <-sigs:
 			signal.Stop(sigs)
-			fmt.Fprintln(stderr, "\nInterrupted: finishing the requests in flight and recording them; press Ctrl-C again to stop at once.")
+			fmt.Fprintln(stderr, "\nInterrupted: finishing what is in flight and recording it; press Ctrl-C again to stop at once.")
 			cancel()
 		case <-done:
 		}

@@ -72,9 +72,10 @@ func TestScripts(t *testing.T) {
 //	sandbox start [-duplicate-chat-id MODE] [-lose-rate P] [-fail-rate P] [-fault-seed N] [-latency D]
 //	sandbox state     print the server's communities, groups and members
 //	sandbox requests  print how many API requests the server received
+//	sandbox await N   wait (10s at most) until it has received N requests
 func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: sandbox start|state|requests")
+		ts.Fatalf("usage: sandbox start|state|requests|await N")
 	}
 	switch args[0] {
 	case "start":
@@ -84,13 +85,15 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 		getJSON(ts, "/_sandbox/state", &snap)
 		ts.Stdout().Write([]byte(describe(snap)))
 	case "requests":
-		var snap sandbox.Snapshot
-		getJSON(ts, "/_sandbox/state", &snap)
-		total := 0
-		for _, c := range snap.Counters {
-			total += c.Requests
+		fmt.Fprintf(ts.Stdout(), "requests %d\n", requestCount(ts))
+	case "await":
+		want, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		for deadline := time.Now().Add(10 * time.Second); requestCount(ts) < want; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				ts.Fatalf("sandbox await: fewer than %d requests after 10s", want)
+			}
 		}
-		fmt.Fprintf(ts.Stdout(), "requests %d\n", total)
 	default:
 		ts.Fatalf("sandbox: unknown subcommand %q", args[0])
 	}
@@ -154,6 +157,16 @@ func startSandbox(ts *testscript.TestScript, args []string) {
 	ts.Defer(hs.Close)
 	ts.Setenv("GENUIN_ENDPOINT", hs.URL)
 	ts.Setenv("GENUIN_TOKEN", sandbox.DefaultToken)
+}
+
+func requestCount(ts *testscript.TestScript) int {
+	var snap sandbox.Snapshot
+	getJSON(ts, "/_sandbox/state", &snap)
+	total := 0
+	for _, c := range snap.Counters {
+		total += c.Requests
+	}
+	return total
 }
 
 func getJSON(ts *testscript.TestScript, path string, v any) {
