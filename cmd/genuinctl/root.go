@@ -123,6 +123,7 @@ Quick start, against the embedded sandbox (no account needed):
 	}
 	root.AddCommand(
 		newValidateCmd(e),
+		newExpandCmd(e),
 		newPlanCmd(e),
 		newApplyCmd(e),
 		newStateCmd(e),
