@@ -16,6 +16,7 @@ type csvTable struct {
 	r      *csv.Reader
 	ds     *diagnostics
 	addr   string
+	lines  int // the number of lines, an upper bound on the rows
 }
 
 // openCSV reads a CSV file, named at ref, and its header row. A UTF-8 BOM and CRLF line
@@ -28,7 +29,7 @@ func openCSV(file string, ref reference, ds *diagnostics) *csvTable {
 	}
 	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
 	r.ReuseRecord = true
-	t := &csvTable{file: file, r: r, ds: ds, addr: ref.addr}
+	t := &csvTable{file: file, r: r, ds: ds, addr: ref.addr, lines: bytes.Count(data, []byte("\n")) + 1}
 	header, err := r.Read()
 	if err != nil {
 		t.report(err, "no header row")

@@ -13,6 +13,7 @@ type decoder struct {
 	doc     *document
 	flagged map[*yaml.Node]bool
 	ds      *diagnostics
+	set     *memberSet // shared by the decoders of one Load
 }
 
 // anyFlagged reports whether the schema flagged n or a node below it.
@@ -76,13 +77,13 @@ func (d *decoder) users(n *yaml.Node, addr string) []string {
 
 // members decodes a list of members, de-duplicated.
 func (d *decoder) members(n *yaml.Node, addr string) []Member {
-	var set memberSet
+	d.set.start(len(items(n)))
 	for _, item := range items(n) {
 		if m, ok := d.member(item, addr); ok {
-			set.add(m)
+			d.set.add(m)
 		}
 	}
-	return set.list
+	return d.set.list
 }
 
 // listRefs decodes a group's member_lists.

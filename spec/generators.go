@@ -183,8 +183,7 @@ func (l *loader) generateRow(gen *generator, row []matrixValue) {
 	doc := &document{file: pos.File, root: root, reported: map[*yaml.Node]bool{}}
 	doc.addr = itemAddress("groups", root)
 	doc.value = (&converter{doc: doc, ds: &l.ds}).value(root)
-	flagged := l.schema.validate(l.schema.group, doc, &l.ds)
-	l.addGroup(&decoder{doc: doc, flagged: flagged, ds: &l.ds}, root, gen.addr)
+	l.addGroup(l.decoder(doc, l.schema.group), root, gen.addr)
 }
 
 // render copies the template node tree for one row, executing the

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/santhosh-tekuri/jsonschema/v5"
 	"gopkg.in/yaml.v3"
 )
 
@@ -20,16 +21,27 @@ func Load(paths []string) (*Desired, error) {
 		return nil, err
 	}
 	l := newLoader(s)
-	var docs []*document
+	// A YAML file that a member list names holds members, not a spec. Such a
+	// file is a list, which a spec file cannot be: lists are set aside until
+	// every spec file is read, and only those no member list names are then
+	// reported as spec files. Spec files are dropped once read.
+	var lists []*document
 	for _, f := range specFiles(paths, &l.ds) {
-		if doc := l.parse(f, reference{}); doc != nil {
-			docs = append(docs, doc)
+		if l.isListFile(f) {
+			continue
+		}
+		doc := l.read(f, reference{})
+		switch {
+		case doc == nil:
+		case doc.root != nil && doc.root.Kind == yaml.SequenceNode:
+			l.parsed[absPath(f)] = doc
+			lists = append(lists, doc)
+		default:
+			l.add(doc)
 		}
 	}
-	// A YAML file that a member list names holds members, not a spec.
-	listFiles := l.memberListFiles(docs)
-	for _, doc := range docs {
-		if !listFiles[doc.file] {
+	for _, doc := range lists {
+		if !l.isListFile(doc.file) {
 			l.add(doc)
 		}
 	}
@@ -45,12 +57,15 @@ type loader struct {
 	schema  *specSchema
 	ds      diagnostics
 	desired *Desired
-	// parsed are the YAML files read so far, by absolute path.
+	// parsed are the YAML files holding a list that no member list has named
+	// yet, by absolute path.
 	parsed map[string]*document
 	// lists are the member lists declared, by name; listFiles caches the
 	// members read from each list file, by absolute path.
 	lists     map[string]*memberList
 	listFiles map[string][]Member
+	// set de-duplicates each list of members in turn.
+	set memberSet
 	// generators are the positions of the generators declared, by name.
 	generators map[string]Pos
 	// groups are the groups declared, in order, with what refers elsewhere:
@@ -79,21 +94,25 @@ func newLoader(s *specSchema) *loader {
 	}
 }
 
-// parse reads and parses a YAML file once, or returns nil after reporting
-// why it cannot: at the place that names the file (ref), or else at the
-// file itself.
-func (l *loader) parse(file string, ref reference) *document {
-	key := absPath(file)
-	if doc, ok := l.parsed[key]; ok {
-		return doc
-	}
+// read reads and parses a YAML file, or returns nil after reporting why it
+// cannot: at the place that names the file (ref), or else at the file.
+func (l *loader) read(file string, ref reference) *document {
 	data, err := ref.read(file, &l.ds)
 	if err != nil {
 		return nil
 	}
-	doc := parseDocument(file, data, &l.ds)
-	l.parsed[key] = doc
-	return doc
+	return parseDocument(file, data, &l.ds)
+}
+
+// decoder validates doc against sch and returns a decoder for it.
+func (l *loader) decoder(doc *document, sch *jsonschema.Schema) *decoder {
+	return &decoder{doc: doc, flagged: l.schema.validate(sch, doc, &l.ds), ds: &l.ds, set: &l.set}
+}
+
+// isListFile reports whether a member list has named file.
+func (l *loader) isListFile(file string) bool {
+	_, ok := l.listFiles[absPath(file)]
+	return ok
 }
 
 // add validates a spec document and adds what it declares.
@@ -104,7 +123,7 @@ func (l *loader) add(doc *document) {
 		}
 		return
 	}
-	d := &decoder{doc: doc, flagged: l.schema.validate(l.schema.file, doc, &l.ds), ds: &l.ds}
+	d := l.decoder(doc, l.schema.file)
 	for _, item := range items(valueOf(doc.root, "communities")) {
 		l.addCommunity(d.community(item))
 	}

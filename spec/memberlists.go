@@ -23,22 +23,6 @@ type listRef struct {
 
 func memberListAddress(name string) string { return "member_list/" + name }
 
-// memberListFiles returns the YAML files named by the file: of a member
-// list in docs, by the name they were parsed under.
-func (l *loader) memberListFiles(docs []*document) map[string]bool {
-	files := map[string]bool{}
-	for _, doc := range docs {
-		for _, item := range items(valueOf(doc.root, "member_lists")) {
-			if ref := scalarOf(item, "file"); ref != "" {
-				if listDoc, ok := l.parsed[absPath(relativeTo(doc.file, ref))]; ok {
-					files[listDoc.file] = true
-				}
-			}
-		}
-	}
-	return files
-}
-
 // relativeTo resolves a path written in a spec file against its directory.
 func relativeTo(specFile, path string) string {
 	if filepath.IsAbs(path) {
@@ -82,14 +66,17 @@ func (l *loader) listFile(file string, ref reference) []Member {
 		return members
 	}
 	var members []Member
-	if doc := l.parse(file, ref); doc != nil {
+	doc := l.parsed[key]
+	if doc == nil {
+		doc = l.read(file, ref)
+	}
+	if doc != nil {
 		switch {
 		case doc.empty:
 			l.ds.add(Pos{File: file, Line: 1, Col: 1}, ref.addr, "empty file: a member list file holds a list of members")
 		case doc.root != nil:
 			doc.addr = ref.addr
-			flagged := l.schema.validate(l.schema.members, doc, &l.ds)
-			members = (&decoder{doc: doc, flagged: flagged, ds: &l.ds}).members(doc.root, ref.addr)
+			members = l.decoder(doc, l.schema.members).members(doc.root, ref.addr)
 		}
 	}
 	l.listFiles[key] = members
@@ -123,14 +110,14 @@ func (l *loader) listCSV(file string, ref reference) []Member {
 		t.ds.add(Pos{File: file, Line: 1, Col: 1}, ref.addr, "no user_id or phone column")
 		return nil
 	}
-	var set memberSet
+	l.set.start(t.lines)
 	for _, rec := range t.rows() {
 		if m, ok := csvMember(t, rec, userCol, phoneCol); ok {
-			set.add(m)
+			l.set.add(m)
 		}
 	}
-	l.listFiles[key] = set.list
-	return set.list
+	l.listFiles[key] = l.set.list
+	return l.set.list
 }
 
 // csvMember reads the member of one CSV row.
@@ -169,35 +156,81 @@ func csvMember(t *csvTable, rec []string, userCol, phoneCol int) (Member, bool) 
 // inline members first, then each list's in order, duplicates dropped.
 func (l *loader) addListMembers(r *resolver, p *pendingGroup) {
 	g := p.group
-	if len(p.lists) == 1 && len(g.Members) == 0 {
-		// The common case shares the list's members; the capped slice makes
-		// an append by the caller copy rather than write into the list.
-		if list, ok := l.lists[p.lists[0].name]; ok {
-			g.Members = slices.Clip(list.members)
-			return
-		}
-	}
-	var set memberSet
-	for _, m := range g.Members {
-		set.add(m)
-	}
+	sources := [][]Member{g.Members}
 	for _, ref := range p.lists {
 		list, ok := l.lists[ref.name]
 		if !ok {
 			r.errorf(p, ref.pos, "unknown member list %q%s", ref.name, didYouMean(ref.name, sortedKeys(l.lists)))
 			continue
 		}
-		for _, m := range list.members {
-			set.add(m)
-		}
+		sources = append(sources, list.members)
 	}
-	g.Members = set.list
+	if len(sources) == 2 && len(g.Members) == 0 {
+		// The common case shares the list's members; the capped slice makes
+		// an append by the caller copy rather than write into the list.
+		g.Members = slices.Clip(sources[1])
+		return
+	}
+	g.Members = union(sources)
 }
 
-// memberSet accumulates members in order, dropping repeated identities.
+// union concatenates lists of members, each free of duplicates, dropping
+// the members an earlier list already has.
+func union(sources [][]Member) []Member {
+	if len(sources) == 1 {
+		return sources[0]
+	}
+	total := 0
+	for _, src := range sources {
+		total += len(src)
+	}
+	last := len(sources) - 1
+	out := make([]Member, 0, total)
+	seen := make(map[memberKey]struct{}, total-len(sources[last]))
+	for i, src := range sources {
+		for _, m := range src {
+			k := keyOf(m)
+			if _, dup := seen[k]; dup {
+				continue
+			}
+			if i != last { // the last list has no duplicates of its own
+				seen[k] = struct{}{}
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// memberSet accumulates a list of members in order, dropping repeated
+// identities. One set serves list after list, keeping its map's memory.
 type memberSet struct {
 	list []Member
 	seen map[memberKey]struct{}
+	size int // the most members seen has held
+}
+
+// start begins a new list of about n members.
+func (s *memberSet) start(n int) {
+	s.list = make([]Member, 0, n)
+	// Clearing costs as much as the map has ever held: drop one grown large.
+	if s.seen == nil || s.size > 4096 {
+		s.seen = make(map[memberKey]struct{}, n)
+		s.size = n
+	} else {
+		clear(s.seen)
+	}
+}
+
+// add appends m unless a member with its identity is already in the set.
+func (s *memberSet) add(m Member) {
+	k := keyOf(m)
+	if _, dup := s.seen[k]; dup {
+		return
+	}
+	s.seen[k] = struct{}{}
+	s.size = max(s.size, len(s.seen))
+	s.list = append(s.list, m)
 }
 
 // memberKey is a member's identity, comparable without allocating.
@@ -206,15 +239,9 @@ type memberKey struct {
 	id    string
 }
 
-// add appends m unless a member with its identity is already in the set.
-func (s *memberSet) add(m Member) {
-	if s.seen == nil {
-		s.seen = make(map[memberKey]struct{})
+func keyOf(m Member) memberKey {
+	if m.UserID != "" {
+		return memberKey{id: m.UserID}
 	}
-	k := memberKey{phone: m.UserID == "", id: m.UserID + m.Phone}
-	if _, dup := s.seen[k]; dup {
-		return
-	}
-	s.seen[k] = struct{}{}
-	s.list = append(s.list, m)
+	return memberKey{phone: true, id: m.Phone}
 }

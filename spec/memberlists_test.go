@@ -95,3 +95,41 @@ func TestMemberListShared(t *testing.T) {
 		t.Errorf("shared members have spare capacity: len %d, cap %d", len(m), cap(m))
 	}
 }
+
+// TestPlainMembers checks that every list plainMembers lets skip the schema
+// is one the schema accepts.
+func TestPlainMembers(t *testing.T) {
+	s, err := loadSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		yaml  string
+		plain bool
+	}{
+		{"[]", true},
+		{"[{user_id: b12f13af-ef5a-4906-b0a0-2995e106200d}, {phone: '+91 98765 43210'}, {phone: 919876543210}]", true},
+		{"[{user_id: B12F13AF-EF5A-4906-B0A0-2995E106200D}]", true},
+		{"[{phone: 'anything: normalised later'}]", true},
+		{"[{user_id: nope}]", false},
+		{"[{user_id: 12}]", false},
+		{"[{phone: 9.1e11}]", false},
+		{"[{phone: null}]", false},
+		{"[{phone: [1]}]", false},
+		{"[{usr_id: b12f13af-ef5a-4906-b0a0-2995e106200d}]", false},
+		{"[{user_id: b12f13af-ef5a-4906-b0a0-2995e106200d, phone: '1'}]", false},
+		{"[{}]", false},
+		{"[x]", false},
+		{"{}", false},
+	}
+	for _, tt := range tests {
+		var ds diagnostics
+		doc := parseDocument("m.yaml", []byte(tt.yaml), &ds)
+		if got := plainMembers(doc.root); got != tt.plain {
+			t.Errorf("plainMembers(%s) = %v, want %v", tt.yaml, got, tt.plain)
+		}
+		if tt.plain && s.validate(s.members, doc, &ds) != nil {
+			t.Errorf("plainMembers(%s), but the schema rejects it: %v", tt.yaml, ds.err())
+		}
+	}
+}

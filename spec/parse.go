@@ -166,9 +166,40 @@ func (c *converter) mapping(n *yaml.Node) map[string]any {
 			continue
 		}
 		first[k.Value] = k
+		if k.Value == "members" && plainMembers(v) {
+			m[k.Value] = []any{} // see plainMembers
+			continue
+		}
 		m[k.Value] = c.value(v)
 	}
 	return m
+}
+
+// plainMembers reports whether n is a list of members that the schema is
+// sure to accept: each {user_id: <a UUID>} or {phone: <a string or an
+// integer>}. Such lists, the bulk of a large spec, are given to the schema
+// empty, which saves converting and validating every member; any other
+// list is converted in full, so the schema still words every problem.
+func plainMembers(n *yaml.Node) bool {
+	if n.Kind != yaml.SequenceNode {
+		return false
+	}
+	for _, m := range n.Content {
+		if m.Kind != yaml.MappingNode || len(m.Content) != 2 || m.Content[1].Kind != yaml.ScalarNode {
+			return false
+		}
+		k, v := m.Content[0], m.Content[1]
+		switch {
+		case k.Value == "user_id" && v.ShortTag() == "!!str":
+			if _, err := normaliseUserID(v.Value); err != nil {
+				return false
+			}
+		case k.Value == "phone" && (v.ShortTag() == "!!str" || v.ShortTag() == "!!int"):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func (c *converter) scalar(n *yaml.Node) any {

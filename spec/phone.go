@@ -10,6 +10,9 @@ import (
 // A leading '+' and any spaces, '-', '.', '(' and ')' are dropped; what is
 // left must be 8 to 15 digits not starting with 0.
 func normalisePhone(s string) (string, error) {
+	if isPhoneDigits(s) {
+		return s, nil // already in the API's form: no copy
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range strings.TrimPrefix(strings.TrimSpace(s), "+") {
@@ -58,6 +61,19 @@ func normaliseUserID(s string) (string, error) {
 		return strings.ToLower(s), nil
 	}
 	return s, nil
+}
+
+// isPhoneDigits reports whether s is already a normalised phone number.
+func isPhoneDigits(s string) bool {
+	if len(s) < 8 || len(s) > 15 || s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func notUUID(s string) error {
