@@ -120,6 +120,10 @@ func BenchmarkLoadLarge(b *testing.B) {
 		}
 	}
 	b.ReportMetric(stop(), "peak-heap-MB")
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "retained-MB") // the Desired
 	memberships := 0
 	for _, g := range d.Groups {
 		memberships += len(g.Members)

@@ -19,15 +19,17 @@ type Diagnostic struct {
 	Message string
 }
 
-// Error renders the diagnostic as file:line:col: address: message.
+// Error renders the diagnostic as file:line:col: address: message, leaving
+// out what is unknown: the column, the line, the address.
 func (d *Diagnostic) Error() string {
 	var b strings.Builder
-	if d.Pos.Line == 0 {
-		b.WriteString(d.Pos.File)
-	} else {
-		b.WriteString(d.Pos.String())
+	switch {
+	case d.Pos.File == "":
+	case d.Pos.Line == 0:
+		b.WriteString(d.Pos.File + ": ")
+	default:
+		b.WriteString(d.Pos.String() + ": ")
 	}
-	b.WriteString(": ")
 	if d.Address != "" {
 		b.WriteString(d.Address)
 		b.WriteString(": ")

@@ -30,7 +30,8 @@
 // A community is addressed community/<handle>; a group
 // group/<community>/<key>, where key is a stable slug that never changes
 // while the display name may. A community and its groups may live in
-// different files.
+// different files. Diagnostics also name member_list/<name> and
+// generator/<name>.
 //
 // A member is a user id (a UUID, stored in lower case) or a phone number
 // with its country code: a leading '+' and any spaces, '-', '.', '(' and
@@ -46,7 +47,9 @@
 // header row and a user_id and/or phone column (a UTF-8 BOM and CRLF line
 // ends are fine; each bad row is reported at its csvfile:line:col). Paths
 // are relative to the spec file. A YAML file named by a member list is not
-// a spec file, even below a directory given to Load. A group's members are
+// a spec file, even below a directory given to Load: a file holding a list
+// is set aside until every spec file is read, and reported as a spec file
+// only if no member list names it. A group's members are
 // its inline members, then each of its member_lists in order, with
 // duplicates dropped; a group with one list and no inline members shares
 // the list's slice, capped so that appending copies.
@@ -81,6 +84,15 @@
 // generator defined twice, phone numbers, CSV files, templates.
 // Nodes the schema already reported are not checked again, so one mistake
 // gives one diagnostic.
+//
+// Load keeps memory and time in proportion to the Desired it returns: each
+// spec file's node tree is dropped once read; member lists in which every
+// member is plainly valid (the bulk of a large spec) are given to the
+// schema empty, the Go checks being the ones that matter for them; CSV
+// lists are read row by row; a group with one list and no inline members
+// shares the list's members. BenchmarkLoadLarge (1,000 communities,
+// 20,000 groups, 1,000,000 memberships) keeps Load within twice the cost
+// of merely parsing the same files (BenchmarkDecodeLarge).
 //
 // # Invariants
 //

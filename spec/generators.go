@@ -36,7 +36,7 @@ type generator struct {
 	addr      string
 	pos       Pos
 	vars      []matrixVar
-	template  *yaml.Node
+	group     *yaml.Node // the group template
 	templates map[*yaml.Node]*template.Template
 	// failed holds the template errors reported, each only once.
 	failed map[string]bool
@@ -63,7 +63,7 @@ func (l *loader) generate(d *decoder, item *yaml.Node) {
 	}
 	gen := &generator{
 		addr: generatorAddress(name), pos: d.doc.pos(item),
-		template: valueOf(item, "group"), failed: map[string]bool{},
+		group: valueOf(item, "group"), failed: map[string]bool{},
 	}
 	if prev, dup := l.generators[name]; dup {
 		l.ds.add(gen.pos, gen.addr, "defined twice: also at %s", prev)
@@ -76,7 +76,8 @@ func (l *loader) generate(d *decoder, item *yaml.Node) {
 	// Check the template's members once, where they are written, rather
 	// than once per row.
 	before := len(l.ds)
-	if d.members(valueOf(gen.template, "members"), gen.addr); len(l.ds) > before {
+	d.members(valueOf(gen.group, "members"), gen.addr)
+	if len(l.ds) > before {
 		return
 	}
 	rows := 1
@@ -109,11 +110,11 @@ func (gen *generator) row(i int) []matrixValue {
 func (gen *generator) parseTemplates(d *decoder) bool {
 	gen.templates = map[*yaml.Node]*template.Template{}
 	ok := true
-	for k, v := range pairs(gen.template) {
+	for k, v := range pairs(gen.group) {
 		if !templated[k] {
 			continue
 		}
-		for _, n := range append(items(v), v) {
+		for _, n := range append([]*yaml.Node{v}, items(v)...) {
 			if n.Kind != yaml.ScalarNode {
 				continue
 			}
@@ -138,9 +139,10 @@ func (l *loader) readMatrix(d *decoder, gen *generator, matrix *yaml.Node) bool 
 			for _, item := range v.Content {
 				mv.values = append(mv.values, matrixValue{value: item.Value, pos: gen.pos})
 			}
-		} else if file := scalarOf(v, "csv"); file != "" {
-			rows, read := l.matrixCSV(relativeTo(d.doc.file, file), reference{d.doc.pos(valueOf(v, "csv")), gen.addr})
-			mv.values, ok = rows, ok && read
+		} else if file := valueOf(v, "csv"); file != nil {
+			var read bool
+			mv.values, read = l.matrixCSV(relativeTo(d.doc.file, file.Value), reference{d.doc.pos(file), gen.addr})
+			ok = ok && read
 		}
 		gen.vars = append(gen.vars, mv)
 	}
@@ -176,7 +178,7 @@ func (l *loader) generateRow(gen *generator, row []matrixValue) {
 			pos = v.pos
 		}
 	}
-	root, ok := gen.render(gen.template, data, pos, &l.ds)
+	root, ok := gen.render(gen.group, data, pos, &l.ds)
 	if !ok {
 		return
 	}

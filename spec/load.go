@@ -21,6 +21,9 @@ func Load(paths []string) (*Desired, error) {
 		return nil, err
 	}
 	l := newLoader(s)
+	if len(paths) == 0 {
+		l.ds.add(Pos{}, "", "no spec files or directories given")
+	}
 	// A YAML file that a member list names holds members, not a spec. Such a
 	// file is a list, which a spec file cannot be: lists are set aside until
 	// every spec file is read, and only those no member list names are then

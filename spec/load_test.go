@@ -149,6 +149,9 @@ func TestLoadPaths(t *testing.T) {
 	if got := d.Groups["group/c/g"].Pos.String(); got != filepath.Join("repo", "groups", "b", "g.yml")+":2:10" {
 		t.Errorf("group position = %s", got)
 	}
+	if _, err := Load(nil); err == nil || err.Error() != "no spec files or directories given" {
+		t.Errorf("Load(nil) = %v", err)
+	}
 	got := errorLines(t, "missing", "nothing")
 	want := []string{
 		"missing: no such file or directory",

@@ -70,6 +70,7 @@ func (l *loader) listFile(file string, ref reference) []Member {
 	if doc == nil {
 		doc = l.read(file, ref)
 	}
+	delete(l.parsed, key)
 	if doc != nil {
 		switch {
 		case doc.empty:

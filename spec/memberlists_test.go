@@ -54,6 +54,8 @@ func TestMemberListErrors(t *testing.T) {
 			"b.yaml": "version: 1\nmember_lists:\n  - {name: staff, csv: s.csv}\n",
 			"s.csv":  "user_id\n",
 		}, []string{`b.yaml:3:5: member_list/staff: defined twice: also at a.yaml:3:16`}},
+		{"empty path", map[string]string{"a.yaml": head + "member_lists: [{name: staff, csv: ''}]\n"},
+			[]string{`a.yaml:3:35: member_list/staff: "csv" must not be empty`}},
 		{"missing csv", map[string]string{"a.yaml": head + "member_lists: [{name: staff, csv: s.csv}]\n"},
 			[]string{`a.yaml:3:35: member_list/staff: open s.csv: no such file or directory`}},
 		{"csv bad rows", map[string]string{

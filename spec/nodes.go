@@ -58,10 +58,12 @@ func pointerTokens(ptr string) []string {
 	}
 	tokens := strings.Split(strings.TrimPrefix(ptr, "/"), "/")
 	for i, t := range tokens {
-		tokens[i] = strings.NewReplacer("~1", "/", "~0", "~").Replace(t)
+		tokens[i] = unescapeToken.Replace(t)
 	}
 	return tokens
 }
+
+var unescapeToken = strings.NewReplacer("~1", "/", "~0", "~")
 
 // nodeAt resolves a JSON pointer in a YAML node tree. It stops at the
 // deepest node it can reach, so that every error has a position.

@@ -55,7 +55,7 @@ func parseDocument(file string, data []byte, ds *diagnostics) *document {
 	case err != nil:
 		ds.add(syntaxErrorPos(file, err), "", "%s", syntaxErrorMessage(err))
 	default:
-		ds.add(doc.pos(&extra), "", "a spec file holds a single YAML document; split it into files instead of using ---")
+		ds.add(doc.pos(&extra), "", "a file holds a single YAML document; split it into files instead of using ---")
 	}
 	doc.root = &top
 	if len(top.Content) == 1 {
@@ -207,11 +207,7 @@ func (c *converter) scalar(n *yaml.Node) any {
 	case "!!str", "!!timestamp":
 		return n.Value
 	case "!!bool":
-		var b bool
-		if err := n.Decode(&b); err != nil {
-			return n.Value
-		}
-		return b
+		return boolean(n)
 	case "!!null":
 		return nil
 	case "!!int":

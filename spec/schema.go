@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,9 +127,9 @@ func (s *specSchema) problems(root *yaml.Node, e *jsonschema.ValidationError, n 
 		return out
 	case "type":
 		msg := fmt.Sprintf("%s must be %s, got %s", subject, s.expected(rule), yamlType(n))
-		if strings.HasSuffix(subject, "phone\"") && n.ShortTag() == "!!float" {
+		if path.Base(e.InstanceLocation) == "phone" && n.ShortTag() == "!!float" {
 			msg += ": quote phone numbers"
-		} else if slices.Contains(types(rule), "string") && n.Kind == yaml.ScalarNode {
+		} else if slices.Contains(types(rule), "string") && n.Kind == yaml.ScalarNode && n.ShortTag() != "!!null" {
 			msg += fmt.Sprintf(" (quote it: \"%s\")", n.Value)
 		}
 		return one("%s", msg)
@@ -143,6 +144,11 @@ func (s *specSchema) problems(root *yaml.Node, e *jsonschema.ValidationError, n 
 		return one("%s must be at least %v, got %s", subject, rule["minimum"], n.Value)
 	case "maximum":
 		return one("%s must be at most %v, got %s", subject, rule["maximum"], n.Value)
+	case "minLength":
+		if fmt.Sprint(rule["minLength"]) == "1" {
+			return one("%s must not be empty", subject)
+		}
+		return one("%s must have at least %v characters, got %q", subject, rule["minLength"], n.Value)
 	case "minProperties":
 		if choices := optional(rule); len(choices) > 0 {
 			return one("%s needs one of %s", subject, orList(choices))
