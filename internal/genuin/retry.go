@@ -34,11 +34,21 @@ func (pol policy) retryable(e *APIError) bool {
 
 // retry runs attempt until it succeeds, fails for good, the retries are
 // spent or ctx ends. attempt returns nil or an *APIError.
+//
+// Once an attempt's outcome is unknown, so is the call's: a later attempt
+// that fails (a re-sent group create refused because its chat_id now
+// exists, say) cannot prove the earlier one was not applied, so its error
+// carries OutcomeUnknown too.
 func (c *Client) retry(ctx context.Context, pol policy, attempt func() error) error {
+	unknown := false
 	for n := 0; ; n++ {
 		err := attempt()
 		var e *APIError
-		if err == nil || !errors.As(err, &e) || ctx.Err() != nil || n >= c.maxRetries || !pol.retryable(e) {
+		if errors.As(err, &e) {
+			e.OutcomeUnknown = e.OutcomeUnknown || unknown
+			unknown = e.OutcomeUnknown
+		}
+		if err == nil || e == nil || ctx.Err() != nil || n >= c.maxRetries || !pol.retryable(e) {
 			return err
 		}
 		d := e.RetryAfter

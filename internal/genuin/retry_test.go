@@ -281,3 +281,24 @@ func TestGroupRetryResendsChatID(t *testing.T) {
 		t.Errorf("chat_id %q", got.ChatID)
 	}
 }
+
+// TestOutcomeUnknownSurvivesRetries: a group create whose first answer is
+// lost and whose re-send is refused may well exist; the error must say the
+// outcome is unknown, or the caller would forget its chat_id and create the
+// group a second time.
+func TestOutcomeUnknownSurvivesRetries(t *testing.T) {
+	attempts := 0
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		attempts++
+		if attempts == 1 {
+			dropConnection(t, w)
+			return
+		}
+		reply(w, 400, []byte(`{"code":"1099","message":"An unexpected error occurred processing the request","data":{}}`))
+	}, Options{})
+	_, err := c.CreateGroup(context.Background(), docGroupRequest())
+	var e *APIError
+	if !errors.As(err, &e) || e.Status != 400 || !e.OutcomeUnknown || attempts != 2 {
+		t.Fatalf("attempts %d, err %#v", attempts, err)
+	}
+}

@@ -256,16 +256,17 @@ func (f *File) Checkpoint() error {
 // BytesWritten is the number of journal and lockfile bytes this File wrote.
 func (f *File) BytesWritten() int64 { return f.bytesWritten }
 
-// resetJournal empties the journal after a checkpoint folded it in.
+// resetJournal empties the journal after a checkpoint folded it in. With no
+// journal open, any journal file is one Load replayed (now folded in) or
+// ignored (empty, a torn header, an older serial): it is removed.
 func (f *File) resetJournal() error {
+	f.replayed = nil
 	if f.journal == nil {
-		if f.replayed != nil {
-			f.replayed = nil
-			return os.Remove(JournalPath(f.path))
+		if err := os.Remove(JournalPath(f.path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove journal: %w", err)
 		}
 		return nil
 	}
-	f.replayed = nil
 	if err := f.journal.reset(f.header()); err != nil {
 		return fmt.Errorf("reset journal: %w", err)
 	}

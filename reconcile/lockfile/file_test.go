@@ -208,3 +208,26 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestIgnoredJournalIsRemoved: a journal Load ignores (empty, a torn header,
+// an older serial) is removed by the next writer, even one with nothing to
+// record, so no file looks like unsaved results.
+func TestIgnoredJournalIsRemoved(t *testing.T) {
+	for name, content := range map[string]string{"empty": "", "torn header": `1234abcd {"journal":1,"lin`} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "genuin.lock")
+			f, err := Open(path, 0, "test")
+			must(t, err)
+			f.Init("sandbox")
+			must(t, f.Record(Entry{Op: OpPut, Address: "group/c/g", Group: sampleGroup()}))
+			must(t, f.Close())
+			must(t, os.WriteFile(JournalPath(path), []byte(content), 0o644))
+			again, err := Open(path, 0, "test")
+			must(t, err)
+			must(t, again.Close())
+			if _, err := os.Stat(JournalPath(path)); !os.IsNotExist(err) {
+				t.Errorf("the ignored journal is still there (%v)", err)
+			}
+		})
+	}
+}
