@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"gopkg.in/yaml.v3"
@@ -24,28 +25,33 @@ func Load(paths []string) (*Desired, error) {
 	if len(paths) == 0 {
 		l.ds.add(Pos{}, "", "no spec files or directories given")
 	}
-	// A YAML file that a member list names holds members, not a spec. Such a
-	// file is a list, which a spec file cannot be: lists are set aside until
-	// every spec file is read, and only those no member list names are then
-	// reported as spec files. Spec files are dropped once read.
+	// Files are read, parsed and validated concurrently, then added in
+	// order. A YAML file that a member list names holds members, not a spec.
+	// Such a file is a list, which a spec file cannot be: lists are set aside
+	// until every spec file is read, and only those no member list names are
+	// then reported as spec files. Spec files are dropped once added.
 	var lists []*document
-	for _, f := range specFiles(paths, &l.ds) {
-		if l.isListFile(f) {
-			continue
+	prepare := func(file string) *prepared { return s.prepare(file) }
+	for p := range inOrder(specFiles(paths, &l.ds), runtime.GOMAXPROCS(0), prepare) {
+		doc := p.doc
+		if l.isListFile(doc.file) {
+			continue // read already, as a member list
 		}
-		doc := l.read(f, reference{})
+		l.ds = append(l.ds, p.ds...)
 		switch {
-		case doc == nil:
-		case doc.root != nil && doc.root.Kind == yaml.SequenceNode:
-			l.parsed[absPath(f)] = doc
+		case doc.empty:
+			l.ds.add(Pos{File: doc.file, Line: 1, Col: 1}, "", "empty file: a spec file starts with \"version: 1\"")
+		case doc.root == nil: // unreadable or not YAML: reported
+		case doc.root.Kind == yaml.SequenceNode:
+			l.parsed[absPath(doc.file)] = doc
 			lists = append(lists, doc)
 		default:
-			l.add(doc)
+			l.add(doc, p.flagged)
 		}
 	}
 	for _, doc := range lists {
 		if !l.isListFile(doc.file) {
-			l.add(doc)
+			l.add(doc, s.validate(s.file, doc, &l.ds))
 		}
 	}
 	l.resolve()
@@ -97,6 +103,28 @@ func newLoader(s *specSchema) *loader {
 	}
 }
 
+// prepared is a spec file read, parsed and, unless it holds a list (see
+// Load), validated: the part of loading a file that needs nothing of the
+// others, and so runs concurrently.
+type prepared struct {
+	doc     *document
+	flagged map[*yaml.Node]bool
+	ds      diagnostics
+}
+
+func (s *specSchema) prepare(file string) *prepared {
+	p := &prepared{doc: &document{file: file}}
+	data, err := reference{}.read(file, &p.ds)
+	if err != nil {
+		return p
+	}
+	p.doc = parseDocument(file, data, &p.ds)
+	if root := p.doc.root; root != nil && root.Kind != yaml.SequenceNode {
+		p.flagged = s.validate(s.file, p.doc, &p.ds)
+	}
+	return p
+}
+
 // read reads and parses a YAML file, or returns nil after reporting why it
 // cannot: at the place that names the file (ref), or else at the file.
 func (l *loader) read(file string, ref reference) *document {
@@ -118,15 +146,10 @@ func (l *loader) isListFile(file string) bool {
 	return ok
 }
 
-// add validates a spec document and adds what it declares.
-func (l *loader) add(doc *document) {
-	if doc.root == nil {
-		if doc.empty {
-			l.ds.add(Pos{File: doc.file, Line: 1, Col: 1}, "", "empty file: a spec file starts with \"version: 1\"")
-		}
-		return
-	}
-	d := l.decoder(doc, l.schema.file)
+// add adds what a validated spec document declares; flagged are the nodes
+// the schema reported.
+func (l *loader) add(doc *document, flagged map[*yaml.Node]bool) {
+	d := &decoder{doc: doc, flagged: flagged, ds: &l.ds, set: &l.set}
 	for _, item := range items(valueOf(doc.root, "communities")) {
 		l.addCommunity(d.community(item))
 	}
