@@ -19,9 +19,10 @@ type csvTable struct {
 	lines  int // the number of lines, an upper bound on the rows
 }
 
-// openCSV reads a CSV file, named at ref, and its header row. A UTF-8 BOM and CRLF line
-// ends are fine; surrounding spaces in header names are dropped. It returns
-// nil after reporting a file that cannot be read or has no header.
+// openCSV reads a CSV file, named at ref, and its header row. A UTF-8 BOM
+// and CRLF line ends are fine; surrounding spaces in header names are
+// dropped. It returns nil after reporting a file that cannot be read or
+// has no header.
 func openCSV(file string, ref reference, ds *diagnostics) *csvTable {
 	data, err := ref.read(file, ds)
 	if err != nil {
@@ -38,7 +39,7 @@ func openCSV(file string, ref reference, ds *diagnostics) *csvTable {
 	t.header = make([]string, len(header))
 	for i, h := range header {
 		t.header[i] = strings.TrimSpace(h)
-		if j := slices.Index(t.header[:i], t.header[i]); j >= 0 {
+		if slices.Contains(t.header[:i], t.header[i]) {
 			t.errorf(i, "column %q appears twice", t.header[i])
 		}
 	}

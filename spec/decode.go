@@ -83,7 +83,7 @@ func (d *decoder) members(n *yaml.Node, addr string) []Member {
 			d.set.add(m)
 		}
 	}
-	return d.set.list
+	return d.set.members()
 }
 
 // listRefs decodes a group's member_lists.

@@ -14,6 +14,7 @@ func TestExpandRoundTrip(t *testing.T) {
 		filepath.Join("testdata", "good"),
 		filepath.Join("testdata", "memberlists"),
 		filepath.Join("testdata", "generators"),
+		filepath.Join("testdata", "edge"),
 		filepath.Join("..", "examples", "quickstart"),
 		filepath.Join("..", "examples", "gitops"),
 		filepath.Join("..", "examples", "campaign"),

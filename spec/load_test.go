@@ -243,3 +243,27 @@ func TestDiagnostics(t *testing.T) {
 		t.Error("Diagnostics of a plain error is not nil")
 	}
 }
+
+func TestLoadEdge(t *testing.T) {
+	d, err := Load([]string{filepath.Join("testdata", "edge")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := d.Communities["E.dge_1-x"]
+	if c.Name != "2024" || c.Description != "yes" || c.Tags != nil || c.Users != nil {
+		t.Errorf("community = %+v", c)
+	}
+	g := d.Groups["group/E.dge_1-x/0"]
+	if g.Members != nil || g.Discoverable != nil || g.Video == nil || *g.Video != (Video{}) {
+		t.Errorf("group 0 = %+v, want no members, no discoverable, an empty video", g)
+	}
+	dupes := d.Groups["group/E.dge_1-x/dupes"]
+	want := []string{"phone:919876543210", "user:abcd1234-5678-90ef-1112-234567890111"}
+	var got []string
+	for _, m := range dupes.Members {
+		got = append(got, m.Identity())
+	}
+	if !reflect.DeepEqual(got, want) || dupes.Type != 16 {
+		t.Errorf("dupes: members %q, type %d; want %q, type 16", got, dupes.Type, want)
+	}
+}

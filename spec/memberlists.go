@@ -117,8 +117,8 @@ func (l *loader) listCSV(file string, ref reference) []Member {
 			l.set.add(m)
 		}
 	}
-	l.listFiles[key] = l.set.list
-	return l.set.list
+	l.listFiles[key] = l.set.members()
+	return l.listFiles[key]
 }
 
 // csvMember reads the member of one CSV row.
@@ -166,24 +166,25 @@ func (l *loader) addListMembers(r *resolver, p *pendingGroup) {
 		}
 		sources = append(sources, list.members)
 	}
-	if len(sources) == 2 && len(g.Members) == 0 {
+	switch {
+	case len(sources) == 2 && len(g.Members) == 0 && len(sources[1]) > 0:
 		// The common case shares the list's members; the capped slice makes
 		// an append by the caller copy rather than write into the list.
 		g.Members = slices.Clip(sources[1])
-		return
+	case len(sources) > 1:
+		g.Members = union(sources)
 	}
-	g.Members = union(sources)
 }
 
 // union concatenates lists of members, each free of duplicates, dropping
-// the members an earlier list already has.
+// the members an earlier list already has. It returns nil for no members.
 func union(sources [][]Member) []Member {
-	if len(sources) == 1 {
-		return sources[0]
-	}
 	total := 0
 	for _, src := range sources {
 		total += len(src)
+	}
+	if total == 0 {
+		return nil
 	}
 	last := len(sources) - 1
 	out := make([]Member, 0, total)
@@ -221,6 +222,14 @@ func (s *memberSet) start(n int) {
 	} else {
 		clear(s.seen)
 	}
+}
+
+// members returns the list, or nil when it is empty.
+func (s *memberSet) members() []Member {
+	if len(s.list) == 0 {
+		return nil
+	}
+	return s.list
 }
 
 // add appends m unless a member with its identity is already in the set.
