@@ -85,8 +85,9 @@
 // Nodes the schema already reported are not checked again, so one mistake
 // gives one diagnostic.
 //
-// Load keeps memory and time in proportion to the Desired it returns: each
-// spec file's node tree is dropped once read; member lists in which every
+// Load keeps memory and time in proportion to the Desired it returns: spec
+// files are read, parsed and validated concurrently and added in order, so
+// results do not depend on scheduling; each node tree is dropped once added; member lists in which every
 // member is plainly valid (the bulk of a large spec) are given to the
 // schema empty, the Go checks being the ones that matter for them; CSV
 // lists are read row by row; a group with one list and no inline members
