@@ -85,15 +85,16 @@
 // Nodes the schema already reported are not checked again, so one mistake
 // gives one diagnostic.
 //
-// Load keeps memory and time in proportion to the Desired it returns: spec
-// files are read, parsed and validated concurrently and added in order, so
-// results do not depend on scheduling; each node tree is dropped once added; member lists in which every
-// member is plainly valid (the bulk of a large spec) are given to the
-// schema empty, the Go checks being the ones that matter for them; CSV
-// lists are read row by row; a group with one list and no inline members
-// shares the list's members. BenchmarkLoadLarge (1,000 communities,
-// 20,000 groups, 1,000,000 memberships) keeps Load within twice the cost
-// of merely parsing the same files (BenchmarkDecodeLarge).
+// Load keeps memory and time in proportion to the Desired it returns.
+// Spec files are read, parsed and validated concurrently and added in
+// order, so results do not depend on scheduling; each node tree is dropped
+// once added. Member lists in which every member is plainly valid (the
+// bulk of a large spec) are given to the schema empty, the Go checks being
+// the ones that matter for them. CSV lists are read row by row. A group
+// with one list and no inline members shares the list's members.
+// BenchmarkLoadLarge (1,000 communities, 20,000 groups, 1,000,000
+// memberships) keeps Load within twice the cost of merely parsing the same
+// files (BenchmarkDecodeLarge).
 //
 // # Invariants
 //
