@@ -171,16 +171,16 @@ func communityCreateError(c *Change, err error) error {
 }
 
 func (a *applier) createGroup(ctx context.Context, c *Change) error {
-	community := a.st.Communities[c.Community]
-	if community == nil || community.Status != lockfile.StatusCreated {
-		return fmt.Errorf("skipped: %s is not created yet (its create failed, is pending or is not in the plan)", c.Community)
+	communityID, err := a.communityID(c)
+	if err != nil {
+		return err
 	}
 	want := afterFields(c.Fields)
 	var f groupFields
 	if err := fromFields(want, &f); err != nil {
 		return fmt.Errorf("plan fields: %w", err)
 	}
-	intent := &lockfile.Group{Community: c.Community, CommunityID: community.CommunityID,
+	intent := &lockfile.Group{Community: c.Community, CommunityID: communityID,
 		Status: lockfile.StatusPending, ChatID: c.ChatID, Fields: want}
 	if err := a.record(lockfile.Entry{Op: lockfile.OpPut, Address: c.Address, Group: intent}); err != nil {
 		return err
@@ -188,7 +188,7 @@ func (a *applier) createGroup(ctx context.Context, c *Change) error {
 
 	inCreate, later := splitCreateMembers(c.MembersAdded, a.chunk)
 	resp, err := call(ctx, func(ctx context.Context) (*genuin.CreateGroupResponse, error) {
-		return a.api.CreateGroup(ctx, f.request(c.ChatID, community.CommunityID, inCreate))
+		return a.api.CreateGroup(ctx, f.request(c.ChatID, communityID, inCreate))
 	})
 	created := lockfile.Entry{Op: lockfile.OpCreated, Address: c.Address}
 	switch {
@@ -222,6 +222,19 @@ func (a *applier) createGroup(ctx context.Context, c *Change) error {
 		}
 	}
 	return a.runUpdates(ctx, c.Address, c.ChatID, updateBatches(nil, later, nil, a.chunk))
+}
+
+// communityID is the id of the community a group is created in: an
+// existing one the spec names, or one of the spec's, once created.
+func (a *applier) communityID(c *Change) (string, error) {
+	if c.CommunityID != "" {
+		return c.CommunityID, nil
+	}
+	community := a.st.Communities[c.Community]
+	if community == nil || community.Status != lockfile.StatusCreated {
+		return "", fmt.Errorf("skipped: %s is not created yet (its create failed, is pending or is not in the plan)", c.Community)
+	}
+	return community.CommunityID, nil
 }
 
 // chatExists asks whether a chat_id exists the only way the documented API

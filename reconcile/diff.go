@@ -88,7 +88,10 @@ func diffCommunity(c *spec.Community, rec *lockfile.Community) []*Change {
 func diffGroup(g *spec.Group, rec *lockfile.Group, opts Options) []*Change {
 	addr := g.Address()
 	want := toFields(groupFieldsOf(g))
-	base := Change{Address: addr, Kind: KindGroup, Community: spec.CommunityAddress(g.Community), Source: g.Pos.String()}
+	base := Change{Address: addr, Kind: KindGroup, CommunityID: g.CommunityID, Source: g.Pos.String()}
+	if g.Community != "" {
+		base.Community = spec.CommunityAddress(g.Community)
+	}
 	if rec == nil || rec.Status == lockfile.StatusPending {
 		ch := base
 		ch.Action, ch.ChatID = ActionCreate, opts.NewChatID()

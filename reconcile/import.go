@@ -33,12 +33,15 @@ func ImportEntry(d *spec.Desired, st *lockfile.State, addr, id string) (lockfile
 	if g == nil {
 		return lockfile.Entry{}, fmt.Errorf("import %s: not in the spec (addresses are community/<handle> or group/<handle>/<key>); declare it first", addr)
 	}
-	community := st.Communities[spec.CommunityAddress(g.Community)]
-	if community == nil || community.Status != lockfile.StatusCreated {
-		return lockfile.Entry{}, fmt.Errorf("import %s: its community %s is not recorded as created; import the community first", addr, spec.CommunityAddress(g.Community))
+	rec := &lockfile.Group{CommunityID: g.CommunityID, Status: lockfile.StatusCreated, ChatID: id, Fields: toFields(groupFieldsOf(g))}
+	if g.Community != "" {
+		rec.Community = spec.CommunityAddress(g.Community)
+		community := st.Communities[rec.Community]
+		if community == nil || community.Status != lockfile.StatusCreated {
+			return lockfile.Entry{}, fmt.Errorf("import %s: its community %s is not recorded as created; import the community first", addr, rec.Community)
+		}
+		rec.CommunityID = community.CommunityID
 	}
-	rec := &lockfile.Group{Community: spec.CommunityAddress(g.Community), CommunityID: community.CommunityID,
-		Status: lockfile.StatusCreated, ChatID: id, Fields: toFields(groupFieldsOf(g))}
 	return lockfile.Entry{Op: lockfile.OpPut, Address: addr, Group: rec}, nil
 }
 

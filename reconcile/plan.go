@@ -57,8 +57,10 @@ type Change struct {
 	Address string `json:"address"`
 	Kind    string `json:"kind"`
 	Action  Action `json:"action"`
-	// Community is a group's community address.
-	Community string `json:"community,omitempty"`
+	// Community is a group's community address, for a community of the
+	// spec; CommunityID names an existing community the spec does not manage.
+	Community   string `json:"community,omitempty"`
+	CommunityID string `json:"community_id,omitempty"`
 	// ChatID is the group's chat_id: generated for a create, recorded otherwise.
 	ChatID string `json:"chat_id,omitempty"`
 	// Fields lists the fields that change, with their values before and after.

@@ -102,6 +102,7 @@ func (d *decoder) listRefs(n *yaml.Node) []listRef {
 func (d *decoder) group(item *yaml.Node) *Group {
 	g := &Group{Type: defaultGroupType, Pos: d.doc.pos(item)}
 	g.Community, g.Key = scalarOf(item, "community"), scalarOf(item, "key")
+	g.CommunityID = strings.ToLower(scalarOf(item, "community_id"))
 	for k, v := range pairs(item) {
 		switch k {
 		case "name":

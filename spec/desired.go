@@ -82,8 +82,12 @@ type Group struct {
 	// Key is the stable slug that, with the community handle, addresses the
 	// group. It never changes; the display name may.
 	Key string
-	// Community is the handle of the managed community the group belongs to.
-	Community   string
+	// Community is the handle of the managed community the group belongs
+	// to; empty when the group names an existing one by CommunityID.
+	Community string
+	// CommunityID is the id of an existing community the spec does not
+	// manage; empty when Community is set.
+	CommunityID string
 	Name        string
 	Description string
 	Tags        []string
@@ -102,8 +106,14 @@ type Group struct {
 	Pos     Pos
 }
 
-// Address returns the group's address.
-func (g *Group) Address() string { return GroupAddress(g.Community, g.Key) }
+// Address returns the group's address: group/<community handle>/<key>, or
+// group/<community_id>/<key> in a community the spec does not manage.
+func (g *Group) Address() string {
+	if g.Community == "" {
+		return GroupAddress(g.CommunityID, g.Key)
+	}
+	return GroupAddress(g.Community, g.Key)
+}
 
 // Video is the group's recorded_video, sent only at creation.
 type Video struct {

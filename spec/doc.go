@@ -14,7 +14,7 @@
 //	              categories {existing, new}, is_ai_generated,
 //	              is_ai_generated_dp, is_ai_generated_banner,
 //	              users [{user_id}], type, actions [{action_id, access_type_id}]
-//	groups:       key, community, name, description, tags, dp, topics,
+//	groups:       key, community (or community_id), name, description, tags, dp, topics,
 //	              settings {discoverable}, type (default 4), template_id,
 //	              actions, is_ai_generated, recorded_video {...},
 //	              members [{user_id} | {phone}], member_lists [name...]
@@ -29,7 +29,9 @@
 //
 // A community is addressed community/<handle>; a group
 // group/<community>/<key>, where key is a stable slug that never changes
-// while the display name may. A community and its groups may live in
+// while the display name may. A group in an existing community that the
+// spec does not manage names it by community_id instead of community, and
+// is addressed group/<community_id>/<key>. A community and its groups may live in
 // different files. Diagnostics also name member_list/<name> and
 // generator/<name>.
 //

@@ -66,7 +66,8 @@ type expandedAction struct {
 
 type expandedGroup struct {
 	Key           string            `yaml:"key"`
-	Community     string            `yaml:"community"`
+	Community     string            `yaml:"community,omitempty"`
+	CommunityID   string            `yaml:"community_id,omitempty"`
 	Name          string            `yaml:"name"`
 	Description   string            `yaml:"description,omitempty"`
 	Tags          []string          `yaml:"tags,flow,omitempty"`
@@ -130,7 +131,7 @@ func expandCommunity(c *Community) expandedCommunity {
 
 func expandGroup(g *Group) expandedGroup {
 	out := expandedGroup{
-		Key: g.Key, Community: g.Community, Name: g.Name, Description: g.Description,
+		Key: g.Key, Community: g.Community, CommunityID: g.CommunityID, Name: g.Name, Description: g.Description,
 		Tags: g.Tags, DP: g.DP, Topics: g.Topics, Type: g.Type, TemplateID: g.TemplateID,
 		Actions: expandActions(g.Actions), IsAIGenerated: g.IsAIGenerated,
 	}

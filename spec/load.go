@@ -183,7 +183,16 @@ func (l *loader) addGroup(d *decoder, item *yaml.Node, generator string) {
 		p.communityPos = d.doc.pos(n)
 	}
 	g := p.group
-	if g.Community == "" || g.Key == "" {
+	byHandle, byID := valueOf(item, "community"), valueOf(item, "community_id")
+	switch {
+	case byHandle == nil && byID == nil:
+		l.ds.add(g.Pos, "", `missing required key "community" (or "community_id" for an existing community this spec does not manage)`)
+		return
+	case byHandle != nil && byID != nil:
+		l.ds.add(d.doc.pos(byID), "", `give "community" (a community of this spec) or "community_id" (an existing one), not both`)
+		return
+	}
+	if (g.Community == "" && g.CommunityID == "") || g.Key == "" {
 		return
 	}
 	addr := g.Address()
@@ -202,7 +211,7 @@ func (l *loader) resolve() {
 	r := &resolver{ds: &l.ds, reported: map[string]bool{}}
 	for _, p := range l.groups {
 		g := p.group
-		if _, ok := l.desired.Communities[g.Community]; !ok && p.communityPos.Line != 0 {
+		if _, ok := l.desired.Communities[g.Community]; !ok && g.Community != "" && p.communityPos.Line != 0 {
 			r.errorf(p, p.communityPos, "unknown community %q%s; declare it under communities:", g.Community, didYouMean(g.Community, handles))
 		}
 		l.addListMembers(r, p)

@@ -162,6 +162,28 @@ func TestLoadPaths(t *testing.T) {
 	}
 }
 
+// TestGroupInExistingCommunity: a group may name a community the spec does
+// not manage by its community_id; its address uses that id.
+func TestGroupInExistingCommunity(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.yaml")
+	if err := os.WriteFile(path, []byte("version: 1\ngroups:\n  - {key: g, community_id: F2A05ADB-93CE-4A19-B003-3523FA745667, name: G}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Load([]string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := d.Groups["group/f2a05adb-93ce-4a19-b003-3523fa745667/g"]
+	if g == nil || g.Community != "" || g.CommunityID != "f2a05adb-93ce-4a19-b003-3523fa745667" {
+		t.Fatalf("groups = %v", d.GroupAddresses())
+	}
+	out, err := Expand(d)
+	if err != nil || !strings.Contains(string(out), "community_id: f2a05adb-93ce-4a19-b003-3523fa745667") {
+		t.Errorf("expand = %s, %v", out, err)
+	}
+}
+
 // TestLoadErrors pins each kind of mistake to its diagnostic.
 func TestLoadErrors(t *testing.T) {
 	const head = "version: 1\ncommunities: [{handle: c, name: C}]\n"
@@ -195,6 +217,12 @@ func TestLoadErrors(t *testing.T) {
 			[]string{`a.yaml:1:10: "version" must be 1, got 2`}},
 		{"group in unknown community", map[string]string{"a.yaml": head + "groups: [{key: g, community: cc, name: G}]\n"},
 			[]string{`a.yaml:3:30: group/cc/g: unknown community "cc" (did you mean "c"?); declare it under communities:`}},
+		{"community and community_id both", map[string]string{"a.yaml": head + "groups: [{key: g, community: c, community_id: f2a05adb-93ce-4a19-b003-3523fa745667, name: G}]\n"},
+			[]string{`a.yaml:3:47: give "community" (a community of this spec) or "community_id" (an existing one), not both`}},
+		{"neither community nor community_id", map[string]string{"a.yaml": head + "groups: [{key: g, name: G}]\n"},
+			[]string{`a.yaml:3:10: missing required key "community" (or "community_id" for an existing community this spec does not manage)`}},
+		{"invalid community_id", map[string]string{"a.yaml": head + "groups: [{key: g, community_id: nope, name: G}]\n"},
+			[]string{`a.yaml:3:33: group/nope/g: "community_id" must be a UUID such as b12f13af-ef5a-4906-b0a0-2995e106200d, got "nope"`}},
 		{"same address twice", map[string]string{
 			"a.yaml": head + "groups: [{key: g, community: c, name: G}]\n",
 			"b.yaml": "version: 1\ngroups:\n  - {key: g, community: c, name: G2}\n",

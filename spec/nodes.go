@@ -130,6 +130,9 @@ func itemAddress(section string, item *yaml.Node) string {
 		}
 	case "groups":
 		c, k := scalarOf(item, "community"), scalarOf(item, "key")
+		if c == "" {
+			c = strings.ToLower(scalarOf(item, "community_id"))
+		}
 		if c != "" && k != "" {
 			return GroupAddress(c, k)
 		}
