@@ -9,13 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -42,6 +43,9 @@ const (
 	crashRunTimeout = 10 * time.Minute
 	// crashMaxFinalRuns bounds the un-killed runs that must converge.
 	crashMaxFinalRuns = 30
+	// crashCallsPerKill bounds how many calls' time a run may live before
+	// its kill: small, so that each kill point falls inside real work.
+	crashCallsPerKill = 20
 )
 
 // crashUsers are seeded, non-avatar users other than the brand system user
@@ -110,27 +114,23 @@ func writeCrashSpec(t *testing.T, dir string, groups []crashGroup) (specDir, com
 	return specDir, communityFile
 }
 
-// serveSandbox serves a sandbox over loopback at addr ("" picks a port),
-// so that a restarted sandbox can keep the endpoint a lockfile belongs to.
-func serveSandbox(t *testing.T, cfg sandbox.Config, addr string) (*sandbox.Server, *httptest.Server) {
+// switchable serves whichever sandbox it holds, so that a sandbox
+// restarted with other settings keeps the endpoint a lockfile belongs to
+// (closing a listener and binding its port again can lose a race).
+type switchable struct {
+	srv atomic.Pointer[sandbox.Server]
+}
+
+func (s *switchable) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.srv.Load().ServeHTTP(w, r) }
+
+// newSandbox builds a sandbox or fails the test.
+func newSandbox(t *testing.T, cfg sandbox.Config) *sandbox.Server {
 	t.Helper()
 	srv, err := sandbox.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewUnstartedServer(srv)
-	hs.Listener.Close()
-	hs.Listener = ln
-	hs.Start()
-	t.Cleanup(hs.Close)
-	return srv, hs
+	return srv
 }
 
 // cli runs the genuinctl binary in dir against one endpoint.
@@ -270,24 +270,27 @@ func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, n, kills int) {
 	dataFile := filepath.Join(dir, "sandbox.json")
 
 	// Phase 0: create the community on a sandbox without faults.
-	srv0, hs0 := serveSandbox(t, sandbox.Config{DataFile: dataFile}, "")
-	c := cli{dir: dir, endpoint: hs0.URL}
+	var sw switchable
+	srv0 := newSandbox(t, sandbox.Config{DataFile: dataFile})
+	sw.srv.Store(srv0)
+	hs := httptest.NewServer(&sw)
+	t.Cleanup(hs.Close)
+	c := cli{dir: dir, endpoint: hs.URL}
 	if r := c.run(t, "apply", "-f", communityFile, "--auto-approve"); r.code != 0 {
 		t.Fatalf("phase 0 apply: %s", r)
 	}
 	if err := srv0.Save(); err != nil {
 		t.Fatal(err)
 	}
-	addr := hs0.Listener.Addr().String()
-	hs0.Close()
 
-	// Phase 1: the same data and address, with faults on.
+	// Phase 1: the same data and endpoint, with faults on.
 	const latency = 2 * time.Millisecond
-	srv, _ := serveSandbox(t, sandbox.Config{
+	srv := newSandbox(t, sandbox.Config{
 		DataFile:        dataFile,
 		DuplicateChatID: mode,
 		Faults:          sandbox.Faults{LoseRate: 0.1, FailRate: 0.1, Latency: latency, Seed: crashSeed},
-	}, addr)
+	})
+	sw.srv.Store(srv)
 	apply := []string{"apply", "-f", specDir, "--auto-approve", "--max-creates", "0"}
 
 	var stats crashStats
@@ -295,9 +298,10 @@ func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, n, kills int) {
 	startup := c.run(t, "validate", "-f", specDir).took // process start and spec load
 	perCall := latency + 10*time.Millisecond            // refined from the runs below
 	for range kills {
-		// Kill somewhere within the time the remaining work takes.
+		// Kill somewhere within the next few calls of the remaining work,
+		// so that most kill points land in work, not after convergence.
 		calls := remainingCalls(t, specDir, lockPath)
-		span := startup + time.Duration(calls)*perCall
+		span := startup + time.Duration(min(calls, crashCallsPerKill))*perCall
 		delay := time.Duration(rng.Int64N(int64(span) + 1))
 		before := totalRequests(srv.Snapshot())
 		r := c.runKilled(t, delay, apply...)
@@ -554,7 +558,9 @@ func TestConcurrentApplyIsLocked(t *testing.T) {
 		groups[i].phone = "" // one create per group: a predictable, slow run
 	}
 	specDir, _ := writeCrashSpec(t, dir, groups)
-	srv, hs := serveSandbox(t, sandbox.Config{Faults: sandbox.Faults{Latency: 50 * time.Millisecond}}, "")
+	srv := newSandbox(t, sandbox.Config{Faults: sandbox.Faults{Latency: 50 * time.Millisecond}})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
 	c := cli{dir: dir, endpoint: hs.URL}
 	apply := []string{"apply", "-f", specDir, "--auto-approve"}
 
