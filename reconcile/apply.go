@@ -50,7 +50,7 @@ func Apply(ctx context.Context, plan *Plan, lf *lockfile.File, api API, hooks Ho
 	if opts.ChunkSize <= 0 {
 		opts.ChunkSize = DefaultChunkSize
 	}
-	a := &applier{api: api, lf: lf, st: lf.State(), hooks: hooks, chunk: opts.ChunkSize}
+	a := &applier{api: api, lf: lf, st: lf.State(), chunk: opts.ChunkSize}
 	if a.st == nil {
 		return errors.New("apply: the lockfile has no state; initialise it first")
 	}
@@ -91,7 +91,6 @@ type applier struct {
 	api   API
 	lf    *lockfile.File
 	st    *lockfile.State // read only: every change goes through lf.Record
-	hooks Hooks
 	chunk int
 }
 

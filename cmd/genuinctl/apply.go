@@ -194,6 +194,10 @@ func (v *applyView) ChangeStarted(c *reconcile.Change) { v.started[c] = time.Now
 
 func (v *applyView) ChangeFinished(c *reconcile.Change, err error) {
 	took := time.Since(v.started[c]).Round(time.Millisecond)
+	if errors.Is(err, reconcile.ErrInterrupted) {
+		fmt.Fprintf(v.w, "… %s %s stopped by the interrupt; the next apply continues it\n", c.Address, c.Action)
+		return
+	}
 	if err != nil {
 		v.failed++
 		fmt.Fprintf(v.w, "✗ %s %s failed after %s\n", c.Address, c.Action, took)
