@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/genuin/genuinctl/internal/genuin"
 	"github.com/genuin/genuinctl/reconcile/lockfile"
 	"github.com/genuin/genuinctl/spec"
 )
@@ -39,10 +38,10 @@ func BenchmarkApplyBytesPerResult(b *testing.B) {
 			b.Fatalf("plan: %+v, want %d creates in as many calls", plan.Summary, benchGroups)
 		}
 		before := lf.BytesWritten()
-		api := &benchAPI{}
+		api := &fakeAPI{}
 		b.StartTimer()
 
-		if err := Apply(context.Background(), plan, lf, api, benchHooks{}, ApplyOptions{}); err != nil {
+		if err := Apply(context.Background(), plan, lf, api, nopHooks{}, ApplyOptions{}); err != nil {
 			b.Fatal(err)
 		}
 		if err := lf.Close(); err != nil {
@@ -55,7 +54,7 @@ func BenchmarkApplyBytesPerResult(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		perCall := written / float64(api.calls)
+		perCall := written / float64(len(api.calls))
 		record := float64(info.Size()) / float64(benchGroups)
 		b.ReportMetric(perCall, "bytes_written/call")
 		b.ReportMetric(written/float64(3*benchGroups), "bytes_written/entry")
@@ -109,28 +108,3 @@ func benchLockfile(b *testing.B, d *spec.Desired) *lockfile.File {
 	}
 	return lf
 }
-
-// benchAPI answers every request with success, like the API would.
-type benchAPI struct{ calls int }
-
-func (a *benchAPI) CreateCommunity(context.Context, *genuin.CreateCommunityRequest) (*genuin.CreateCommunityResponse, error) {
-	a.calls++
-	return nil, fmt.Errorf("the benchmark creates no community")
-}
-
-func (a *benchAPI) CreateGroup(_ context.Context, req *genuin.CreateGroupRequest) (*genuin.CreateGroupResponse, error) {
-	a.calls++
-	return &genuin.CreateGroupResponse{ChatID: req.ChatID, ShareURL: "http://sandbox.local/l/0123456789abcdef",
-		Group: genuin.GroupInfo{GroupID: lockfile.NewUUID()}}, nil
-}
-
-func (a *benchAPI) UpdateConversation(context.Context, string, *genuin.UpdateConversationRequest) (*genuin.UpdateConversationResponse, error) {
-	a.calls++
-	return &genuin.UpdateConversationResponse{}, nil
-}
-
-// benchHooks ignore progress.
-type benchHooks struct{}
-
-func (benchHooks) ChangeStarted(*Change)         {}
-func (benchHooks) ChangeFinished(*Change, error) {}
