@@ -83,36 +83,22 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	if err != nil {
 		return err
 	}
-	var d *spec.Desired
-	var saved *reconcile.SavedPlan
-	if o.planFile != "" {
-		saved, err = readSavedPlan(o.planFile)
-	} else {
-		d, err = o.files.load(e)
-	}
+	// Credentials and the endpoint are checked before anything is shown.
+	conn, err := o.endpoint.connect(e, endpoint)
 	if err != nil {
 		return err
 	}
-	lf, err := o.lock.open(e, "genuinctl apply")
+	defer func() {
+		if err := conn.close(); err != nil {
+			fmt.Fprintf(e.stderr, "warning: closing the embedded sandbox: %v\n", err)
+		}
+	}()
+	lf, plan, err := o.loadPlan(e, endpoint)
 	if err != nil {
 		return err
 	}
 	defer lf.Close() // releases the lock on early returns; a no-op once closed below
-	if st := lf.State(); st != nil && st.Endpoint != endpoint {
-		return withCode(exitError, fmt.Errorf("%s belongs to endpoint %q, not %q: pass the matching --endpoint, or --lockfile for a lockfile of %q",
-			lf.Path(), st.Endpoint, endpoint, endpoint))
-	}
-	var plan *reconcile.Plan
-	if saved != nil {
-		if err := saved.Check(lf.State()); err != nil {
-			return withCode(exitError, fmt.Errorf("%s: %w", o.planFile, err))
-		}
-		plan = saved.Plan
-	} else {
-		plan = reconcile.Diff(d, lf.State(), reconcile.Options{})
-	}
-	color := colorful(e, e.stdout)
-	if err := render.Text(e.stdout, plan, render.TextOptions{Color: color, ShowPII: o.render.showPII}); err != nil {
+	if err := render.Text(e.stdout, plan, render.TextOptions{Color: colorful(e, e.stdout), ShowPII: o.render.showPII}); err != nil {
 		return withCode(exitError, err)
 	}
 	if !plan.HasChanges() {
@@ -126,21 +112,49 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 			return err
 		}
 	}
-	conn, err := o.endpoint.connect(e, endpoint)
-	if err != nil {
-		return err
-	}
 	lf.Init(endpoint)
-	view := &applyView{w: e.stdout, showPII: o.render.showPII, started: map[*reconcile.Change]time.Time{}}
+	view := &applyView{w: e.stdout, started: map[*reconcile.Change]time.Time{}}
 	fmt.Fprintf(e.stdout, "\nApplying %s to %s…\n", render.Plural(plan.Summary.Create+plan.Summary.Update+plan.Summary.Pending, "change"), endpoint)
 	applyErr := reconcile.Apply(ctx, plan, lf, conn.client, view, reconcile.ApplyOptions{})
-	if err := conn.close(); err != nil {
-		fmt.Fprintf(e.stderr, "warning: closing the embedded sandbox: %v\n", err)
-	}
 	if err := lf.Close(); err != nil {
 		return withCode(exitError, fmt.Errorf("checkpoint %s: %w (the journal beside it still holds every result)", lf.Path(), err))
 	}
 	return reportApply(e, lf, view, conn.client.Calls(), applyErr)
+}
+
+// loadPlan locks the lockfile and returns it with the plan to apply: the
+// saved plan, if it still holds, or a fresh diff of the spec.
+func (o *applyOptions) loadPlan(e *env, endpoint string) (*lockfile.File, *reconcile.Plan, error) {
+	var d *spec.Desired
+	var saved *reconcile.SavedPlan
+	var err error
+	if o.planFile != "" {
+		saved, err = readSavedPlan(o.planFile)
+	} else {
+		d, err = o.files.load(e)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	lf, err := o.lock.open(e, "genuinctl apply")
+	if err != nil {
+		return nil, nil, err
+	}
+	fail := func(err error) (*lockfile.File, *reconcile.Plan, error) {
+		lf.Close()
+		return nil, nil, withCode(exitError, err)
+	}
+	if st := lf.State(); st != nil && st.Endpoint != endpoint {
+		return fail(fmt.Errorf("%s belongs to endpoint %q, not %q: pass the matching --endpoint, or --lockfile for a lockfile of %q",
+			lf.Path(), st.Endpoint, endpoint, endpoint))
+	}
+	if saved == nil {
+		return lf, reconcile.Diff(d, lf.State(), reconcile.Options{}), nil
+	}
+	if err := saved.Check(lf.State()); err != nil {
+		return fail(fmt.Errorf("%s: %w", o.planFile, err))
+	}
+	return lf, saved.Plan, nil
 }
 
 // reportApply prints the outcome and chooses the exit code.
@@ -182,7 +196,6 @@ func confirm(e *env) error {
 // applyView prints one line per finished change.
 type applyView struct {
 	w       io.Writer
-	showPII bool
 	started map[*reconcile.Change]time.Time
 	ok      int
 	failed  int
