@@ -3,6 +3,7 @@ package reconcile
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -150,7 +151,7 @@ func orphan(addr, kind string) *Change {
 	return &Change{
 		Address: addr, Kind: kind, Action: ActionBlocked,
 		Reason: "in the lockfile but no longer in the spec, and the API has no delete endpoint",
-		Hint:   "put it back in the spec to keep managing it; to delete it, use the Brand Control Center, then remove its record from the lockfile",
+		Hint:   fmt.Sprintf("put it back in the spec to keep managing it, or stop tracking it with \"genuinctl state rm %s\" (it stays on the platform; delete it in the Brand Control Center if you must)", addr),
 	}
 }
 
