@@ -1,6 +1,3 @@
-// Package schema holds the JSON Schemas of genuinctl's files, embedded so
-// the binary validates with exactly the schema it ships and editors (through
-// a "# yaml-language-server: $schema=..." comment) can use the same file.
 package schema
 
 import _ "embed"

@@ -1,5 +1,3 @@
-// Command genuinctl provisions Genuin communities, groups and members from
-// YAML files kept in git: plan shows what would change, apply makes it so.
 package main
 
 import "os"

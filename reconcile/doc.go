@@ -1,0 +1,30 @@
+// Package reconcile turns a spec and a lockfile into a Plan, and a Plan into
+// API calls.
+//
+// Diff compares spec.Desired with lockfile.State and returns plain data:
+// one Change per address (create, update, pending, blocked), sorted by
+// address with communities first, each with its provenance (file:line) and
+// its exact API call count. It makes no network call, so plans are safe on
+// pull requests from forks. What the API cannot do (change a community, a
+// group's create-only fields, delete anything) is a blocked change with the
+// reason and what to do, never dropped.
+//
+// Apply executes a Plan. Its invariants:
+//   - Before a create, the intent (with the chat_id generated at plan time)
+//     is recorded; after every request, its result is recorded, through
+//     lockfile.File.Record, before the next request starts.
+//   - A create whose outcome is unknown (a lost answer) stays pending and is
+//     re-sent with the same chat_id; a re-send the API refuses is confirmed
+//     by a harmless update_conversation on that chat_id. Creates are never
+//     repeated under a new id.
+//   - One failure stops only its address (and the groups of a community
+//     that could not be created); all errors come back together.
+//   - A cancelled context starts no new request; the ones in flight finish
+//     and are recorded.
+//   - Members are added by user_id inside a group's create (the member id of
+//     a user_id member is the user id) and by phone in update_conversation,
+//     whose answer is the only one that says which member id a phone got.
+//
+// Save and SavedPlan.Check bind a plan to the records it was computed from,
+// so that a saved plan is never applied to a lockfile that moved on.
+package reconcile
