@@ -12,3 +12,8 @@ var Spec []byte
 //
 //go:embed plan.schema.json
 var Plan []byte
+
+// Lockfile is the JSON Schema of genuin.lock.
+//
+//go:embed lockfile.schema.json
+var Lockfile []byte
