@@ -30,6 +30,12 @@ communities and groups to create (with their first members), group updates
 interrupted apply, and changes the API cannot make (blocked), each with the
 reason and what to do.
 
+Blocked changes are reported with their reason but are not pending
+changes: apply cannot make them, so --detailed-exitcode exits 0 for a plan
+with only blocked changes. Safety thresholds (--max-creates, --max-removals,
+--max-removal-delta) are reported too; with --detailed-exitcode a plan over
+one exits 3.
+
 Plan needs no network and no token: it is safe on pull requests from forks.
 There is no read API, so plan knows the platform only through the lockfile.
 
