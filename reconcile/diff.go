@@ -108,6 +108,7 @@ func diffGroup(g *spec.Group, rec *lockfile.Group, opts Options) []*Change {
 	}
 
 	var changes []*Change
+	base.ChatID = rec.ChatID
 	changed := changedFields(rec.Fields, want, unmanagedWhenAbsent)
 	var updatable, createOnly []FieldChange
 	for _, fc := range changed {
@@ -121,21 +122,21 @@ func diffGroup(g *spec.Group, rec *lockfile.Group, opts Options) []*Change {
 	removes, unknown := membersToRemove(g.Members, rec.Members)
 	if len(updatable) > 0 || len(adds) > 0 || len(removes) > 0 {
 		ch := base
-		ch.Action, ch.ChatID = ActionUpdate, rec.ChatID
+		ch.Action = ActionUpdate
 		ch.Fields, ch.MembersAdded, ch.MembersRemoved = updatable, adds, removes
 		ch.Calls = updateCalls(updatable, adds, removes, opts.ChunkSize)
 		changes = append(changes, &ch)
 	}
 	if len(createOnly) > 0 {
 		ch := base
-		ch.Action, ch.ChatID, ch.Fields = ActionBlocked, rec.ChatID, createOnly
+		ch.Action, ch.Fields = ActionBlocked, createOnly
 		ch.Reason = "these fields can be set only when a group is created: update_conversation cannot change them"
 		ch.Hint = "set them back to their applied values, or give the group a new key to create a new group (the old one stays on the platform)"
 		changes = append(changes, &ch)
 	}
 	if len(unknown) > 0 {
 		ch := base
-		ch.Action, ch.ChatID, ch.MembersRemoved = ActionBlocked, rec.ChatID, unknown
+		ch.Action, ch.MembersRemoved = ActionBlocked, unknown
 		ch.Reason = "the API did not return the member id of these members, and members_removed takes member ids"
 		ch.Hint = "remove them in the Brand Control Center, or keep them in the spec"
 		changes = append(changes, &ch)

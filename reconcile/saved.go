@@ -12,10 +12,10 @@ import (
 	"github.com/genuin/genuinctl/spec"
 )
 
-// SavedPlanVersion is the version of a saved plan file (plan -out).
+// SavedPlanVersion is the version of a saved plan file (plan --out).
 const SavedPlanVersion = 1
 
-// SavedPlan is a plan written by plan -out for a later apply: the changes
+// SavedPlan is a plan written by plan --out for a later apply: the changes
 // (with the chat_ids generated for them) and what they were computed
 // from, so that applying it after the lockfile moved on is refused.
 type SavedPlan struct {

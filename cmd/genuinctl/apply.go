@@ -41,7 +41,7 @@ members_removed deltas. Every result is written to the lockfile before the
 next request starts, so an apply that fails or is interrupted loses nothing:
 run it again and it converges.
 
-With PLANFILE (written by "plan -out"), apply performs exactly that plan,
+With PLANFILE (written by "plan --out"), apply performs exactly that plan,
 with the chat_ids it generated, and refuses it if the records it touches
 changed in the lockfile since, saying which.
 

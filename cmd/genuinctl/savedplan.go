@@ -31,7 +31,7 @@ func readSavedPlan(path string) (*reconcile.SavedPlan, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&sp); err != nil || sp.Plan == nil {
-		return nil, withCode(exitError, fmt.Errorf("%s is not a saved plan written by \"genuinctl plan -out\": %v", path, err))
+		return nil, withCode(exitError, fmt.Errorf("%s is not a saved plan written by \"genuinctl plan --out\": %v", path, err))
 	}
 	return &sp, nil
 }
