@@ -55,8 +55,11 @@ func Apply(ctx context.Context, plan *Plan, lf *lockfile.File, api API, hooks Ho
 		return errors.New("apply: the lockfile has no state; initialise it first")
 	}
 	var errs *multierror.Error
+	failed := map[string]bool{}
 	for _, c := range plan.Changes {
-		if c.Action == ActionBlocked {
+		// A change after a failed one of its address (an update after its
+		// pending create) waits for the next run: its failure is reported.
+		if c.Action == ActionBlocked || failed[c.Address] {
 			continue
 		}
 		if ctx.Err() != nil {
@@ -72,6 +75,7 @@ func Apply(ctx context.Context, plan *Plan, lf *lockfile.File, api API, hooks Ho
 		case errors.Is(err, ErrInterrupted):
 			return multierror.Append(errs, err).ErrorOrNil()
 		case err != nil:
+			failed[c.Address] = true
 			errs = multierror.Append(errs, err)
 		}
 	}
@@ -179,22 +183,31 @@ func (a *applier) createGroup(ctx context.Context, c *Change) error {
 	if err := fromFields(want, &f); err != nil {
 		return fmt.Errorf("plan fields: %w", err)
 	}
+	// The intent holds exactly what the create sends, so that a re-send
+	// after a crash repeats this request and the result recorded for it
+	// comes from the same values.
+	inCreate, later := splitCreateMembers(c.MembersAdded, a.chunk)
 	intent := &lockfile.Group{Community: c.Community, CommunityID: communityID,
 		Status: lockfile.StatusPending, ChatID: c.ChatID, Fields: want}
+	for _, m := range inCreate {
+		intent.CreateMembers = append(intent.CreateMembers, m.Identity)
+	}
 	if err := a.record(lockfile.Entry{Op: lockfile.OpPut, Address: c.Address, Group: intent}); err != nil {
 		return err
 	}
 
-	inCreate, later := splitCreateMembers(c.MembersAdded, a.chunk)
 	resp, err := call(ctx, func(ctx context.Context) (*genuin.CreateGroupResponse, error) {
 		return a.api.CreateGroup(ctx, f.request(c.ChatID, communityID, inCreate))
 	})
 	created := lockfile.Entry{Op: lockfile.OpCreated, Address: c.Address}
 	switch {
+	case err == nil && resp.ChatID != c.ChatID:
+		return fmt.Errorf("create group: the API answered with chat_id %s for the chat_id %s sent; nothing was recorded as created and the create stays pending (if %s is this group, record it with \"genuinctl import %s %s\")",
+			resp.ChatID, c.ChatID, resp.ChatID, c.Address, resp.ChatID)
 	case err == nil:
 		created.ID, created.ShareURL = resp.Group.GroupID, resp.ShareURL
-	case c.Action == ActionPending && !outcomeUnknown(err) && a.chatExists(ctx, c.ChatID, f.Name):
-		// Our own chat_id exists: the earlier create went through, and this
+	case mayExist(c, err) && answered(err) && a.chatExists(ctx, c.ChatID, f.Name):
+		// Our own chat_id exists: an earlier attempt went through, and this
 		// answer only says so. Its group_id and share_url were in the lost
 		// response; nothing documented returns them.
 	default:
@@ -208,17 +221,9 @@ func (a *applier) createGroup(ctx context.Context, c *Change) error {
 		}
 		return fmt.Errorf("create group: %w", err)
 	}
+	// Confirming the create records its members too (see CreateMembers).
 	if err := a.record(created); err != nil {
 		return err
-	}
-	if len(inCreate) > 0 {
-		added := make(map[string]string, len(inCreate))
-		for _, m := range inCreate {
-			added[m.Identity] = m.UserID // for a user_id member the member id is the user id
-		}
-		if err := a.record(lockfile.Entry{Op: lockfile.OpMembers, Address: c.Address, Added: added}); err != nil {
-			return err
-		}
 	}
 	return a.runUpdates(ctx, c.Address, c.ChatID, updateBatches(nil, later, nil, a.chunk))
 }
@@ -299,6 +304,29 @@ func updateEntries(addr string, b updateBatch, resp *genuin.UpdateConversationRe
 		entries = append(entries, e)
 	}
 	return entries
+}
+
+// mayExist reports whether a failed group create may nevertheless have
+// made the group: it re-sent a create whose result was never recorded, or
+// one of its attempts may have been processed before a retry was refused.
+func mayExist(c *Change, err error) bool {
+	return c.Action == ActionPending || outcomeUnknown(err)
+}
+
+// answered reports whether the last attempt of a failed request got a
+// definite answer from the API (a refusal), rather than no answer, a
+// gateway error or a request to slow down: only then is asking the API
+// whether the chat exists worth a request.
+func answered(err error) bool {
+	var apiErr *genuin.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status == 0 {
+		return false
+	}
+	switch apiErr.Kind {
+	case genuin.KindTransient, genuin.KindRateLimited, genuin.KindAuth:
+		return false
+	}
+	return true
 }
 
 // outcomeUnknown reports whether a failed request may nevertheless have

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -136,13 +137,14 @@ func TestApplyUnknownOutcomeLeavesPendingIntent(t *testing.T) {
 		t.Fatal("want an error")
 	}
 	g := lf.State().Groups["group/c1/g1"]
-	if g == nil || g.Status != lockfile.StatusPending || g.ChatID != "chat-1" {
-		t.Fatalf("want a pending record with the generated chat_id, got %+v", g)
+	if g == nil || g.Status != lockfile.StatusPending || g.ChatID != "chat-1" || !slices.Equal(g.CreateMembers, []string{"user:u1"}) {
+		t.Fatalf("want a pending record with the generated chat_id and the members the create sent, got %+v", g)
 	}
-	// The next plan re-sends the same chat_id.
+	// The next plan re-sends the same create; the phone member, which
+	// follows a create, is an update.
 	api.fail = nil
 	p = Diff(testDesired(), lf.State(), Options{NewChatID: sequentialIDs()})
-	if got := summaryOf(p); got != "group/c1/g1:pending" || p.Changes[0].ChatID != "chat-1" {
+	if got := summaryOf(p); got != "group/c1/g1:pending group/c1/g1:update" || p.Changes[0].ChatID != "chat-1" {
 		t.Fatalf("plan = %s", got)
 	}
 	if err := Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{}); err != nil {
@@ -187,7 +189,8 @@ func TestPendingCreateConfirmedByProbe(t *testing.T) {
 				Community: &lockfile.Community{Handle: "c1", Status: lockfile.StatusCreated, CommunityID: "cid-c1",
 					Fields: toFields(communityFieldsOf(testDesired().Communities["c1"]))}}))
 			must(t, lf.Record(lockfile.Entry{Op: lockfile.OpPut, Address: "group/c1/g1",
-				Group: &lockfile.Group{Community: "community/c1", Status: lockfile.StatusPending, ChatID: "chat-7"}}))
+				Group: &lockfile.Group{Community: "community/c1", Status: lockfile.StatusPending, ChatID: "chat-7",
+					Fields: toFields(groupFieldsOf(testDesired().Groups["group/c1/g1"])), CreateMembers: []string{"user:u1"}}}))
 			p := Diff(testDesired(), lf.State(), Options{})
 			err := Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{})
 			g := lf.State().Groups["group/c1/g1"]
@@ -227,5 +230,136 @@ func TestPendingCommunityHandleExistsPointsAtImport(t *testing.T) {
 	}
 	if lf.State().Communities["community/c1"].Status != lockfile.StatusPending {
 		t.Error("the pending record must stay until imported")
+	}
+}
+
+// recordingAPI is a fakeAPI that keeps the bodies of the requests sent.
+type recordingAPI struct {
+	fakeAPI
+	creates []*genuin.CreateGroupRequest
+	updates []*genuin.UpdateConversationRequest
+}
+
+func (r *recordingAPI) CreateGroup(ctx context.Context, req *genuin.CreateGroupRequest) (*genuin.CreateGroupResponse, error) {
+	r.creates = append(r.creates, req)
+	return r.fakeAPI.CreateGroup(ctx, req)
+}
+
+func (r *recordingAPI) UpdateConversation(ctx context.Context, chatID string, req *genuin.UpdateConversationRequest) (*genuin.UpdateConversationResponse, error) {
+	r.updates = append(r.updates, req)
+	return r.fakeAPI.UpdateConversation(ctx, chatID, req)
+}
+
+// TestPendingCreateResentAsJournalled: a create interrupted in flight is
+// re-sent exactly as its intent, even after the spec changed; the edits
+// follow as an update, so what is recorded is what the API was sent.
+func TestPendingCreateResentAsJournalled(t *testing.T) {
+	lf := newLockfile(t)
+	before := testDesired()
+	before.Groups["group/c1/g1"].Members = []spec.Member{{UserID: "u1"}}
+	api := &recordingAPI{}
+	api.fail = func(op string) error {
+		if strings.HasPrefix(op, "group/create") {
+			return &genuin.APIError{Op: "group/create", Kind: genuin.KindTransient, OutcomeUnknown: true}
+		}
+		return nil
+	}
+	p := Diff(before, lf.State(), Options{NewChatID: sequentialIDs()})
+	if err := Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{}); err == nil {
+		t.Fatal("want the lost create to fail")
+	}
+
+	after := testDesired()
+	g := after.Groups["group/c1/g1"]
+	g.Description, g.Members = "edited", []spec.Member{{UserID: "u2"}}
+	api.fail, api.creates = nil, nil
+	p = Diff(after, lf.State(), Options{})
+	if got := summaryOf(p); got != "group/c1/g1:pending group/c1/g1:update" {
+		t.Fatalf("plan = %s", got)
+	}
+	if err := Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	resent := api.creates[0]
+	if resent.ChatID != "chat-1" || resent.Group.Description != "first" || len(resent.Group.Members) != 1 || resent.Group.Members[0].UserID != "u1" {
+		t.Fatalf("the re-send must repeat the journalled create, got %+v", resent)
+	}
+	update := api.updates[len(api.updates)-1]
+	if update.Description == nil || *update.Description != "edited" || len(update.MembersAdded) != 1 || update.MembersAdded[0].UserID != "u2" ||
+		!slices.Equal(update.MembersRemoved, []string{"u1"}) {
+		t.Fatalf("the edits must follow as an update, got %+v", update)
+	}
+	rec := lf.State().Groups["group/c1/g1"]
+	if string(rec.Fields["description"]) != `"edited"` || len(rec.Members) != 1 || rec.Members["user:u2"] != "u2" || rec.CreateMembers != nil {
+		t.Fatalf("recorded %+v", rec)
+	}
+	if again := Diff(after, lf.State(), Options{}); again.HasChanges() {
+		t.Errorf("second plan not empty: %s", summaryOf(again))
+	}
+}
+
+// TestPendingCreateFailureSkipsItsUpdate: the update that follows a
+// pending create waits for the create's confirmation.
+func TestPendingCreateFailureSkipsItsUpdate(t *testing.T) {
+	lf := newLockfile(t)
+	api := &fakeAPI{fail: func(op string) error {
+		if strings.HasPrefix(op, "group/create") {
+			return &genuin.APIError{Op: "group/create", Kind: genuin.KindTransient, OutcomeUnknown: true}
+		}
+		return nil
+	}}
+	p := Diff(testDesired(), lf.State(), Options{NewChatID: sequentialIDs()})
+	_ = Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{})
+	api.calls = nil
+	p = Diff(testDesired(), lf.State(), Options{})
+	err := Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{})
+	if err == nil || strings.Count(err.Error(), "group/c1/g1") != 1 || slices.ContainsFunc(api.calls, func(c string) bool { return strings.HasPrefix(c, "update") }) {
+		t.Fatalf("want one error and no update after the failed create: err %v, calls %v", err, api.calls)
+	}
+}
+
+// TestCreateAnsweredWithAnotherChatID: a create answered for another
+// chat_id than the one sent is refused and recorded as nothing but pending.
+func TestCreateAnsweredWithAnotherChatID(t *testing.T) {
+	lf := newLockfile(t)
+	api := &otherChatAPI{}
+	p := Diff(testDesired(), lf.State(), Options{NewChatID: sequentialIDs()})
+	err := Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{})
+	if err == nil || !strings.Contains(err.Error(), "answered with chat_id someone-else for the chat_id chat-1 sent") {
+		t.Fatalf("err = %v", err)
+	}
+	if g := lf.State().Groups["group/c1/g1"]; g.Status != lockfile.StatusPending || g.GroupID != "" {
+		t.Fatalf("recorded %+v", g)
+	}
+}
+
+type otherChatAPI struct{ fakeAPI }
+
+func (o *otherChatAPI) CreateGroup(ctx context.Context, req *genuin.CreateGroupRequest) (*genuin.CreateGroupResponse, error) {
+	resp, err := o.fakeAPI.CreateGroup(ctx, req)
+	if resp != nil {
+		resp.ChatID = "someone-else"
+	}
+	return resp, err
+}
+
+// TestCreateRefusedAfterLostAnswerIsProbedAtOnce: in the API's
+// duplicate-error behaviour, a retry of a create whose first answer was
+// lost is refused; apply asks whether the chat exists and records it in
+// the same run.
+func TestCreateRefusedAfterLostAnswerIsProbedAtOnce(t *testing.T) {
+	lf := newLockfile(t)
+	api := &fakeAPI{fail: func(op string) error {
+		if strings.HasPrefix(op, "group/create") {
+			return &genuin.APIError{Op: "group/create", Status: 400, Code: genuin.CodeBadRequest, Kind: genuin.KindInvalid, OutcomeUnknown: true}
+		}
+		return nil
+	}}
+	p := Diff(testDesired(), lf.State(), Options{NewChatID: sequentialIDs()})
+	if err := Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if g := lf.State().Groups["group/c1/g1"]; g.Status != lockfile.StatusCreated || g.Members["user:u1"] != "u1" {
+		t.Fatalf("recorded %+v", g)
 	}
 }

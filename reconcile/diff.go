@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -70,46 +72,82 @@ func diffCommunity(c *spec.Community, rec *lockfile.Community) []*Change {
 	switch {
 	case rec == nil:
 		ch.Action, ch.Fields, ch.Calls = ActionCreate, createdFields(want), 1
+		return []*Change{ch}
 	case rec.Status == lockfile.StatusPending:
-		ch.Action, ch.Fields, ch.Calls = ActionPending, createdFields(want), 1
+		// The re-send repeats the journalled request, which may already
+		// have been applied; edits made since are diffed against it.
+		ch.Action, ch.Fields, ch.Calls = ActionPending, createdFields(rec.Fields), 1
 		ch.Reason = "an earlier apply sent this create and recorded no result"
-		ch.Hint = "apply re-sends it; if the API answers that the handle exists, record the community's id with the import command"
-	default:
-		changed := changedFields(rec.Fields, want, nil)
-		if len(changed) == 0 {
-			return nil
-		}
-		ch.Action, ch.Fields = ActionBlocked, changed
-		ch.Reason = "a community cannot change after creation: the API has no community update"
-		ch.Hint = "set these fields back to their applied values in the spec, or change the community in the Brand Control Center and then match the spec to it"
+		ch.Hint = "apply re-sends it exactly as it was sent; if the API answers that the handle exists, record the community's id with the import command"
+		return append([]*Change{ch}, blockedCommunityEdit(addr, c, rec.Fields, want)...)
 	}
-	return []*Change{ch}
+	return blockedCommunityEdit(addr, c, rec.Fields, want)
+}
+
+// blockedCommunityEdit reports the fields of a community that differ from
+// the values it was created with: the API cannot change them.
+func blockedCommunityEdit(addr string, c *spec.Community, applied, want lockfile.Fields) []*Change {
+	changed := changedFields(applied, want, nil)
+	if len(changed) == 0 {
+		return nil
+	}
+	return []*Change{{
+		Address: addr, Kind: KindCommunity, Source: c.Pos.String(), Action: ActionBlocked, Fields: changed,
+		Reason: "a community cannot change after creation: the API has no community update",
+		Hint:   "set these fields back to their applied values in the spec, or change the community in the Brand Control Center and then match the spec to it",
+	}}
 }
 
 func diffGroup(g *spec.Group, rec *lockfile.Group, opts Options) []*Change {
-	addr := g.Address()
-	want := toFields(groupFieldsOf(g))
-	base := Change{Address: addr, Kind: KindGroup, CommunityID: g.CommunityID, Source: g.Pos.String()}
+	base := Change{Address: g.Address(), Kind: KindGroup, CommunityID: g.CommunityID, Source: g.Pos.String()}
 	if g.Community != "" {
 		base.Community = spec.CommunityAddress(g.Community)
 	}
-	if rec == nil || rec.Status == lockfile.StatusPending {
+	switch {
+	case rec == nil:
 		ch := base
 		ch.Action, ch.ChatID = ActionCreate, opts.NewChatID()
-		if rec != nil {
-			ch.Action, ch.ChatID = ActionPending, rec.ChatID
-			ch.Reason = "an earlier apply sent this create and recorded no result"
-			ch.Hint = "apply re-sends it with the same chat_id, so the group is created at most once"
-		}
-		ch.Fields = createdFields(want)
+		ch.Fields = createdFields(toFields(groupFieldsOf(g)))
 		ch.MembersAdded = membersToAdd(g.Members, nil)
 		ch.Calls = createCalls(ch.MembersAdded, opts.ChunkSize)
 		return []*Change{&ch}
+	case rec.Status == lockfile.StatusPending:
+		// The re-send repeats the journalled request exactly: the API may
+		// have applied it already, and answers a repeated chat_id with the
+		// group as first created. What the spec asks beyond it is an
+		// ordinary update once the create is confirmed.
+		ch := base
+		ch.Action, ch.ChatID = ActionPending, rec.ChatID
+		ch.Reason = "an earlier apply sent this create and recorded no result"
+		ch.Hint = "apply re-sends it exactly as it was sent, with the same chat_id, so the group is created at most once; later edits follow as an update"
+		ch.Fields = createdFields(rec.Fields)
+		for _, id := range rec.CreateMembers {
+			ch.MembersAdded = append(ch.MembersAdded, memberFromIdentity(id))
+		}
+		ch.Calls = createCalls(ch.MembersAdded, opts.ChunkSize)
+		return append([]*Change{&ch}, diffCreatedGroup(g, confirmed(rec), base, opts)...)
 	}
+	return diffCreatedGroup(g, rec, base, opts)
+}
 
+// confirmed is a pending group's record as it will be once its create is
+// confirmed.
+func confirmed(rec *lockfile.Group) *lockfile.Group {
+	c := *rec
+	c.Members = maps.Clone(rec.Members)
+	c.CreateMembers = slices.Clone(rec.CreateMembers)
+	c.Status = lockfile.StatusCreated
+	c.ConfirmCreateMembers()
+	return &c
+}
+
+// diffCreatedGroup compares a created group's record with the spec: an
+// update for what update_conversation can change, blocked changes for the
+// rest.
+func diffCreatedGroup(g *spec.Group, rec *lockfile.Group, base Change, opts Options) []*Change {
 	var changes []*Change
 	base.ChatID = rec.ChatID
-	changed := changedFields(rec.Fields, want, unmanagedWhenAbsent)
+	changed := changedFields(rec.Fields, toFields(groupFieldsOf(g)), unmanagedWhenAbsent)
 	var updatable, createOnly []FieldChange
 	for _, fc := range changed {
 		if updatableGroupFields[fc.Name] {

@@ -57,12 +57,14 @@ func TestScripts(t *testing.T) {
 			e.Setenv("PATH", binDir+string(os.PathListSeparator)+e.Getenv("PATH"))
 			e.Setenv("REPO", root)
 			e.Setenv("NO_COLOR", "1")
+			e.Values[faultsKey{}] = newScriptedFaults()
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"sandbox": cmdSandbox,
 			"exit":    cmdExit,
 			"chatid":  cmdChatID,
+			"fault":   cmdFault,
 		},
 	})
 }
@@ -153,7 +155,9 @@ func startSandbox(ts *testscript.TestScript, args []string) {
 		Faults:          sandbox.Faults{LoseRate: *lose, FailRate: *fail, Seed: *seed, Latency: *latency},
 	})
 	ts.Check(err)
-	hs := httptest.NewServer(srv)
+	faults := ts.Value(faultsKey{}).(*scriptedFaults)
+	faults.next = srv
+	hs := httptest.NewServer(faults)
 	ts.Defer(hs.Close)
 	ts.Setenv("GENUIN_ENDPOINT", hs.URL)
 	ts.Setenv("GENUIN_TOKEN", sandbox.DefaultToken)

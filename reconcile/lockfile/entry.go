@@ -3,6 +3,8 @@ package lockfile
 import (
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 )
 
 // Op is the kind of a journal entry.
@@ -56,6 +58,7 @@ func (s *State) apply(e *Entry) error {
 		case e.Group != nil:
 			g := *e.Group
 			g.Fields, g.Members = maps.Clone(g.Fields), maps.Clone(g.Members)
+			g.CreateMembers = slices.Clone(g.CreateMembers)
 			s.Groups[e.Address] = &g
 		default:
 			return fmt.Errorf("put %s: no record", e.Address)
@@ -65,6 +68,7 @@ func (s *State) apply(e *Entry) error {
 			c.Status, c.CommunityID, c.ShareURL = StatusCreated, e.ID, e.ShareURL
 		} else if g := s.Groups[e.Address]; g != nil {
 			g.Status, g.GroupID, g.ShareURL = StatusCreated, e.ID, e.ShareURL
+			g.ConfirmCreateMembers()
 		} else {
 			return fmt.Errorf("created %s: no such record", e.Address)
 		}
@@ -99,4 +103,20 @@ func (s *State) apply(e *Entry) error {
 		return fmt.Errorf("unknown operation %q", e.Op)
 	}
 	return nil
+}
+
+// ConfirmCreateMembers moves the members a confirmed create sent into
+// Members: a member added by user id has its user id as member id.
+func (g *Group) ConfirmCreateMembers() {
+	if len(g.CreateMembers) == 0 {
+		return
+	}
+	if g.Members == nil {
+		g.Members = make(map[string]string, len(g.CreateMembers))
+	}
+	for _, id := range g.CreateMembers {
+		user, _ := strings.CutPrefix(id, "user:")
+		g.Members[id] = user
+	}
+	g.CreateMembers = nil
 }

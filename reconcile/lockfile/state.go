@@ -62,6 +62,11 @@ type Group struct {
 	// "phone:<digits>") to the member id the API returned; an empty id means
 	// the member was sent but the API did not say which id it has.
 	Members map[string]string `json:"members,omitempty"`
+	// CreateMembers are the members a pending create sends ("user:<id>"
+	// identities), journalled with its intent so that a re-send repeats
+	// exactly the request that may already have been applied. Confirming
+	// the create moves them into Members; a created record has none.
+	CreateMembers []string `json:"create_members,omitempty"`
 }
 
 // New returns an empty state with a fresh lineage, bound to endpoint.
