@@ -33,6 +33,25 @@ type Hooks interface {
 // was started, and every finished one is recorded.
 var ErrInterrupted = errors.New("apply interrupted: every finished request is recorded; run apply again to continue")
 
+// ErrTimedOut is returned when the context's deadline passed: as for an
+// interrupt, no new request was started and every finished one is recorded.
+var ErrTimedOut = errors.New("apply timed out: no new request was started once the deadline passed; every finished request is recorded, run apply again to continue")
+
+// stopped is the error for a context that ended: its deadline passed, or
+// it was cancelled by an interrupt.
+func stopped(ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return ErrTimedOut
+	}
+	return ErrInterrupted
+}
+
+// IsStop reports whether err means that apply stopped starting requests
+// (ErrInterrupted or ErrTimedOut) rather than that a request failed.
+func IsStop(err error) bool {
+	return errors.Is(err, ErrInterrupted) || errors.Is(err, ErrTimedOut)
+}
+
 // ApplyOptions tune Apply.
 type ApplyOptions struct {
 	// ChunkSize bounds the members added or removed per request; 0 means
@@ -45,7 +64,8 @@ type ApplyOptions struct {
 // stops only its own address (and groups of a community that could not be
 // created); the errors come back together, one per address. When ctx is
 // cancelled, requests in flight finish and are recorded, no new one starts,
-// and the error wraps ErrInterrupted.
+// and the error wraps ErrInterrupted (ErrTimedOut when ctx's deadline
+// passed).
 func Apply(ctx context.Context, plan *Plan, lf *lockfile.File, api API, hooks Hooks, opts ApplyOptions) error {
 	if opts.ChunkSize <= 0 {
 		opts.ChunkSize = DefaultChunkSize
@@ -63,7 +83,7 @@ func Apply(ctx context.Context, plan *Plan, lf *lockfile.File, api API, hooks Ho
 			continue
 		}
 		if ctx.Err() != nil {
-			return multierror.Append(errs, ErrInterrupted).ErrorOrNil()
+			return multierror.Append(errs, stopped(ctx)).ErrorOrNil()
 		}
 		hooks.ChangeStarted(c)
 		err := a.apply(ctx, c)
@@ -72,7 +92,7 @@ func Apply(ctx context.Context, plan *Plan, lf *lockfile.File, api API, hooks Ho
 		switch {
 		case errors.As(err, &fatal):
 			return multierror.Append(errs, err).ErrorOrNil()
-		case errors.Is(err, ErrInterrupted):
+		case IsStop(err):
 			return multierror.Append(errs, err).ErrorOrNil()
 		case err != nil:
 			failed[c.Address] = true
@@ -127,7 +147,7 @@ func (a *applier) record(e lockfile.Entry) error {
 func call[T any](ctx context.Context, do func(context.Context) (T, error)) (T, error) {
 	if ctx.Err() != nil {
 		var zero T
-		return zero, ErrInterrupted
+		return zero, stopped(ctx)
 	}
 	return do(context.WithoutCancel(ctx))
 }
@@ -161,7 +181,7 @@ func (a *applier) createCommunity(ctx context.Context, c *Change) error {
 func communityCreateError(c *Change, err error) error {
 	var apiErr *genuin.APIError
 	switch {
-	case errors.Is(err, ErrInterrupted):
+	case IsStop(err):
 		return err
 	case errors.As(err, &apiErr) && apiErr.Code == genuin.CodeHandleExists && c.Action == ActionPending:
 		return fmt.Errorf("create community: %w (an earlier apply probably created it, but without a read API its community_id cannot be learned: record it with \"genuinctl import %s COMMUNITY_ID\")", err, c.Address)
@@ -256,6 +276,11 @@ func (a *applier) updateGroup(ctx context.Context, c *Change) error {
 	if rec == nil || rec.Status != lockfile.StatusCreated {
 		return errors.New("update: the lockfile has no created group at this address; run plan again")
 	}
+	for _, m := range c.MembersRemoved {
+		if id, ok := rec.Members[m.Identity]; !ok || id != m.MemberID || id == "" {
+			return fmt.Errorf("update: the plan removes member id %q, which is not the recorded one for that member; run plan again", m.MemberID)
+		}
+	}
 	return a.runUpdates(ctx, c.Address, rec.ChatID, updateBatches(c.Fields, c.MembersAdded, c.MembersRemoved, a.chunk))
 }
 
@@ -338,7 +363,7 @@ func outcomeUnknown(err error) bool {
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr.OutcomeUnknown
-	case errors.Is(err, ErrInterrupted):
+	case IsStop(err):
 		return false
 	}
 	return true

@@ -33,7 +33,7 @@ func testDesired() *spec.Desired {
 }
 
 // appliedState is the state a successful apply of testDesired leaves.
-func appliedState(t *testing.T) *lockfile.State {
+func appliedState(t testing.TB) *lockfile.State {
 	t.Helper()
 	d := testDesired()
 	st := lockfile.New("sandbox")

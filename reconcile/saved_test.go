@@ -10,7 +10,7 @@ import (
 
 func TestSavedPlanFirstPlanAppliesOnce(t *testing.T) {
 	lf := newLockfile(t)
-	sp := Save(Diff(testDesired(), nil, Options{}), testDesired(), nil)
+	sp := Save(Diff(testDesired(), nil, Options{}), nil)
 	if err := sp.Check(nil); err != nil {
 		t.Fatalf("a first plan must apply while there is no lockfile: %v", err)
 	}
@@ -27,7 +27,7 @@ func TestSavedPlanStaleRecords(t *testing.T) {
 	st := appliedState(t)
 	d := testDesired()
 	d.Groups["group/c1/g1"].Name = "Renamed"
-	sp := Save(Diff(d, st, Options{}), d, st)
+	sp := Save(Diff(d, st, Options{}), st)
 	if err := sp.Check(st); err != nil {
 		t.Fatalf("unchanged lockfile: %v", err)
 	}
@@ -46,4 +46,84 @@ func TestSavedPlanStaleRecords(t *testing.T) {
 	if err := sp.Check(other); err == nil || !strings.Contains(err.Error(), "another lockfile") {
 		t.Fatalf("want a lineage error, got %v", err)
 	}
+}
+
+// TestSavedPlanDigest: an edit anywhere in a saved plan, such as a member
+// id, is refused before the plan is used.
+func TestSavedPlanDigest(t *testing.T) {
+	st := appliedState(t)
+	d := testDesired()
+	d.Groups["group/c1/g1"].Members = d.Groups["group/c1/g1"].Members[:1] // remove the phone member
+	data, err := Save(Diff(d, st, Options{}), st).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := ParseSavedPlan(data)
+	if err != nil {
+		t.Fatalf("an untouched plan must parse: %v", err)
+	}
+	if got := sp.Plan.Changes[0].MembersRemoved[0].MemberID; got != "m-phone" {
+		t.Fatalf("removal of %q", got)
+	}
+	for name, edit := range map[string]func(string) string{
+		"member id":      func(s string) string { return strings.Replace(s, `"m-phone"`, `"m-other"`, 1) },
+		"trailing data":  func(s string) string { return s + "{}" },
+		"truncated":      func(s string) string { return s[:len(s)/2] },
+		"older version":  func(s string) string { return strings.Replace(s, `"saved_plan_version": 2`, `"saved_plan_version": 1`, 1) },
+		"digest removed": func(s string) string { return strings.Replace(s, `"digest": "sha256:`, `"digest": "x`, 1) },
+	} {
+		if _, err := ParseSavedPlan([]byte(edit(string(data)))); err == nil {
+			t.Errorf("%s: an edited plan must be refused", name)
+		}
+	}
+}
+
+// TestApplyTakesMemberIDsFromTheLockfile: a removal whose member id is not
+// the recorded one is refused, whatever the plan says.
+func TestApplyTakesMemberIDsFromTheLockfile(t *testing.T) {
+	lf := newLockfile(t)
+	for addr, c := range appliedState(t).Communities {
+		must(t, lf.Record(lockfile.Entry{Op: lockfile.OpPut, Address: addr, Community: c}))
+	}
+	for addr, g := range appliedState(t).Groups {
+		must(t, lf.Record(lockfile.Entry{Op: lockfile.OpPut, Address: addr, Group: g}))
+	}
+	d := testDesired()
+	d.Groups["group/c1/g1"].Members = d.Groups["group/c1/g1"].Members[:1]
+	p := Diff(d, lf.State(), Options{})
+	p.Changes[0].MembersRemoved[0].MemberID = "m-someone-else"
+	api := &fakeAPI{}
+	err := Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{})
+	if err == nil || !strings.Contains(err.Error(), "not the recorded one") || len(api.calls) != 0 {
+		t.Fatalf("err %v, calls %v", err, api.calls)
+	}
+}
+
+// FuzzParseSavedPlan: no saved plan file, however damaged or forged, makes
+// parsing or checking it panic.
+func FuzzParseSavedPlan(f *testing.F) {
+	st := appliedState(f)
+	d := testDesired()
+	d.Groups["group/c1/g1"].Name = "Renamed"
+	for _, sp := range []*SavedPlan{Save(Diff(d, st, Options{}), st), Save(Diff(testDesired(), nil, Options{}), nil)} {
+		data, err := sp.Marshal()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"saved_plan_version":2,"digest":"","lockfile":null,"fingerprints":{},"plan":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sp, err := ParseSavedPlan(data)
+		if err != nil {
+			return
+		}
+		_ = sp.Check(nil)
+		_ = sp.Check(st)
+		if again, err := sp.Marshal(); err != nil {
+			t.Fatal(err)
+		} else if _, err := ParseSavedPlan(again); err != nil {
+			t.Fatalf("a plan that parsed must round-trip: %v", err)
+		}
+	})
 }

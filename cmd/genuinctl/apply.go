@@ -27,6 +27,7 @@ type applyOptions struct {
 	limits      limitOptions
 	autoApprove bool
 	planFile    string
+	timeout     time.Duration
 }
 
 func newApplyCmd(e *env) *cobra.Command {
@@ -50,8 +51,10 @@ One apply at a time: the lockfile is locked, and a second apply fails at
 once naming the holder, or waits with --lock-timeout.
 Members this tool did not add are never removed by it.
 
-Ctrl-C stops starting requests, lets the ones in flight finish and records
-them; a second Ctrl-C exits at once (the lockfile stays consistent).
+Ctrl-C (or SIGTERM) stops starting requests, lets the ones in flight finish
+and records them; a second one exits at once (the lockfile stays
+consistent). --timeout does the same when the time is up, and exits 4. One
+request, with its retries, takes at most 2 minutes.
 
 ` + exitCodesHelp,
 		Example: `  genuinctl apply -f examples/quickstart --endpoint sandbox --auto-approve
@@ -65,7 +68,9 @@ them; a second Ctrl-C exits at once (the lockfile stays consistent).
 				}
 				o.planFile = args[0]
 			}
-			return runApply(cmd.Context(), e, &o)
+			ctx, stop := e.interruptible(cmd.Context())
+			defer stop()
+			return runApply(ctx, e, &o)
 		},
 	}
 	o.files.register(cmd)
@@ -74,6 +79,7 @@ them; a second Ctrl-C exits at once (the lockfile stays consistent).
 	o.endpoint.register(cmd)
 	o.render.register(cmd)
 	o.limits.register(cmd.Flags(), true)
+	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "stop starting requests after this long (e.g. 30m), record what finished and exit 4; 0 means no limit")
 	cmd.Flags().BoolVar(&o.autoApprove, "auto-approve", false, "apply without asking for confirmation (required when stdin is not a terminal)")
 	return cmd
 }
@@ -98,7 +104,7 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 		return err
 	}
 	defer lf.Close() // releases the lock on early returns; a no-op once closed below
-	if err := render.Text(e.stdout, plan, render.TextOptions{Color: colorful(e, e.stdout), ShowPII: o.render.showPII}); err != nil {
+	if err := render.Text(e.stdout, plan, render.TextOptions{Color: e.colour, ShowPII: o.render.showPII}); err != nil {
 		return withCode(exitError, err)
 	}
 	if !plan.HasChanges() {
@@ -115,6 +121,11 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	lf.Init(endpoint)
 	view := &applyView{w: e.stdout, started: map[*reconcile.Change]time.Time{}}
 	fmt.Fprintf(e.stdout, "\nApplying %s to %s…\n", render.Plural(plan.Summary.Create+plan.Summary.Update+plan.Summary.Pending, "change"), endpoint)
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
 	applyErr := reconcile.Apply(ctx, plan, lf, conn.client, view, reconcile.ApplyOptions{})
 	if err := lf.Close(); err != nil {
 		return withCode(exitError, fmt.Errorf("checkpoint %s: %w (the journal beside it still holds every result)", lf.Path(), err))
@@ -154,6 +165,8 @@ func (o *applyOptions) loadPlan(e *env, endpoint string) (*lockfile.File, *recon
 	if err := saved.Check(lf.State()); err != nil {
 		return fail(fmt.Errorf("%s: %w", o.planFile, err))
 	}
+	fmt.Fprintf(e.stdout, "Saved plan %s: its content matches its digest, and none of the records it touches (%d) changed since it was made.\n\n",
+		o.planFile, len(saved.Fingerprints))
 	return lf, saved.Plan, nil
 }
 
@@ -169,6 +182,8 @@ func reportApply(e *env, lf *lockfile.File, view *applyView, calls int64, err er
 	case err == nil:
 		fmt.Fprintln(e.stdout, "Apply complete: the platform matches the spec.")
 		return nil
+	case errors.Is(err, reconcile.ErrTimedOut):
+		return withCode(exitPartial, err)
 	case errors.Is(err, reconcile.ErrInterrupted):
 		return withCode(exitInterrupted, err)
 	default:
@@ -183,6 +198,7 @@ func confirm(e *env) error {
 		return withCode(exitError, errors.New("refusing to apply unattended: stdin is not a terminal, so nobody can confirm; review the plan and pass --auto-approve"))
 	}
 	fmt.Fprint(e.stdout, "Do you want to perform these actions? Only 'yes' will be accepted: ")
+	e.flush()
 	answer, err := bufio.NewReader(e.stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return withCode(exitError, err)
@@ -207,8 +223,8 @@ func (v *applyView) ChangeStarted(c *reconcile.Change) { v.started[c] = time.Now
 
 func (v *applyView) ChangeFinished(c *reconcile.Change, err error) {
 	took := time.Since(v.started[c]).Round(time.Millisecond)
-	if errors.Is(err, reconcile.ErrInterrupted) {
-		fmt.Fprintf(v.w, "… %s %s stopped by the interrupt; the next apply continues it\n", c.Address, c.Action)
+	if reconcile.IsStop(err) {
+		fmt.Fprintf(v.w, "… %s %s stopped before its next request; the next apply continues it\n", c.Address, c.Action)
 		return
 	}
 	if err != nil {

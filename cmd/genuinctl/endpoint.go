@@ -41,6 +41,7 @@ func (o *endpointOptions) resolve(e *env) (string, error) {
 		ep = e.getenv("GENUIN_ENDPOINT")
 	}
 	ep = strings.TrimRight(ep, "/")
+	e.secrets.AddURL(ep)
 	if ep == "" {
 		return "", withCode(exitError, errors.New(`no API endpoint: set GENUIN_ENDPOINT or pass --endpoint URL ("--endpoint sandbox" runs the embedded emulator)`))
 	}
@@ -79,6 +80,7 @@ func (o *endpointOptions) credentials(e *env, opts *genuin.Options) error {
 			return fmt.Errorf("--token-file: %w", err)
 		}
 		opts.Token = strings.TrimSpace(string(data))
+		e.secrets.Add(opts.Token)
 		if opts.Token == "" {
 			return fmt.Errorf("--token-file %s is empty", o.tokenFile)
 		}

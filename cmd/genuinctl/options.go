@@ -2,12 +2,10 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 
 	"github.com/genuin/genuinctl/reconcile/lockfile"
 	"github.com/genuin/genuinctl/spec"
@@ -93,10 +91,4 @@ type renderOptions struct {
 
 func (o *renderOptions) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.showPII, "show-pii", false, "print phone numbers in full (they are masked by default)")
-}
-
-// colorful reports whether w is a terminal that wants colour.
-func colorful(e *env, w any) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd())) && e.getenv("NO_COLOR") == ""
 }

@@ -58,14 +58,14 @@ There is no read API, so plan knows the platform only through the lockfile.
 			}
 			p := reconcile.Diff(d, lf.State(), reconcile.Options{})
 			if o.out != "" {
-				if err := writeSavedPlan(o.out, reconcile.Save(p, d, lf.State())); err != nil {
+				if err := writeSavedPlan(e, o.out, reconcile.Save(p, lf.State())); err != nil {
 					return withCode(exitError, err)
 				}
 			}
 			if o.output == "json" {
 				err = render.JSON(e.stdout, p)
 			} else {
-				err = render.Text(e.stdout, p, render.TextOptions{Color: colorful(e, e.stdout), ShowPII: o.render.showPII})
+				err = render.Text(e.stdout, p, render.TextOptions{Color: e.colour, ShowPII: o.render.showPII})
 			}
 			if err != nil {
 				return withCode(exitError, err)

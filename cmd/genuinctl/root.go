@@ -7,9 +7,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/genuin/genuinctl/internal/redact"
 )
 
 // Exit codes are part of the command-line API: scripts and CI branch on them.
@@ -27,7 +31,7 @@ const exitCodesHelp = `Exit codes:
   1    error before any API call: bad spec, bad flags, refused to run
   2    plan --detailed-exitcode: changes pending
   3    a safety threshold needs --force
-  4    apply: some addresses failed; every success is recorded, re-run to converge
+  4    apply: some addresses failed or --timeout passed; every success is recorded, re-run to converge
   130  apply: interrupted; finished calls are recorded, re-run to converge`
 
 // env is what a command may touch of the outside world; tests supply their own.
@@ -36,6 +40,21 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// secrets masks every credential in use in all that is printed; run
+	// wraps stdout and stderr with it, and commands add the secrets they
+	// learn (a token file's content, an exchanged token).
+	secrets *redact.Redactor
+	// colour is set when stdout is a terminal that wants colour.
+	colour bool
+}
+
+// flush writes out a partial line the redacting writers hold back.
+func (e *env) flush() {
+	for _, w := range []io.Writer{e.stdout, e.stderr} {
+		if rw, ok := w.(*redact.Writer); ok {
+			_ = rw.Flush()
+		}
+	}
 }
 
 // exitError carries an exit code through cobra's error return.
@@ -57,35 +76,62 @@ func (e *exitCodeError) Unwrap() error { return e.err }
 func withCode(code int, err error) error { return &exitCodeError{code: code, err: err} }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	secrets := knownSecrets(args, getenv)
+	e := &env{stdin: stdin, stdout: secrets.Writer(stdout), stderr: secrets.Writer(stderr), getenv: getenv,
+		secrets: secrets, colour: isTerminal(stdout) && getenv("NO_COLOR") == ""}
+	defer e.flush()
 	root := newRootCmd(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
 
-	ctx, stop := interruptible(stderr)
-	defer stop()
-	err := root.ExecuteContext(ctx)
+	err := root.ExecuteContext(context.Background())
 	if err == nil {
 		return exitOK
 	}
 	var ce *exitCodeError
 	if errors.As(err, &ce) {
 		if ce.err != nil {
-			fmt.Fprintln(stderr, "Error:", ce.err)
+			fmt.Fprintln(e.stderr, "Error:", ce.err)
 		}
 		return ce.code
 	}
-	fmt.Fprintln(stderr, "Error:", err)
+	fmt.Fprintln(e.stderr, "Error:", err)
 	return exitError
+}
+
+// knownSecrets is a Redactor that knows the credentials of the environment
+// and the secret parts of an endpoint URL given in it or on the command
+// line, before any flag is parsed.
+func knownSecrets(args []string, getenv func(string) string) *redact.Redactor {
+	r := &redact.Redactor{}
+	r.Add(getenv("GENUIN_TOKEN"), getenv("GENUIN_API_KEY"), getenv("GENUIN_API_SECRET"))
+	r.AddURL(getenv("GENUIN_ENDPOINT"))
+	for i, arg := range args {
+		if v, ok := strings.CutPrefix(arg, "--endpoint="); ok {
+			r.AddURL(v)
+		} else if arg == "--endpoint" && i+1 < len(args) {
+			r.AddURL(args[i+1])
+		}
+	}
+	return r
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // interruptible returns a context cancelled by the first SIGINT or SIGTERM,
 // after which the default handling is restored: a second signal ends the
-// process at once. Every lockfile write is atomic, so that is safe.
-func interruptible(stderr io.Writer) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
+// process at once. Only commands with work to finish and record (apply,
+// sandbox) ask for it; for every other command a signal ends the process
+// at once, as it does by default, since they write nothing or write
+// atomically.
+func (e *env) interruptible(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(parent)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
@@ -93,7 +139,8 @@ func interruptible(stderr io.Writer) (context.Context, func()) {
 		select {
 		case <-sigs:
 			signal.Stop(sigs)
-			fmt.Fprintln(stderr, "\nInterrupted: finishing what is in flight and recording it; press Ctrl-C again to stop at once.")
+			fmt.Fprintln(e.stderr, "\nInterrupted: finishing what is in flight and recording it; press Ctrl-C again to stop at once.")
+			e.flush()
 			cancel()
 		case <-done:
 		}

@@ -73,7 +73,9 @@ It runs until interrupted (Ctrl-C), then saves its state and exits.`,
 			if err != nil {
 				return withCode(exitError, err)
 			}
-			return runSandbox(cmd.Context(), e, o.addr, token, cfg)
+			ctx, stop := e.interruptible(cmd.Context())
+			defer stop()
+			return runSandbox(ctx, e, o.addr, token, cfg)
 		},
 	}
 	f := cmd.Flags()

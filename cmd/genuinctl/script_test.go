@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -58,6 +60,9 @@ func TestScripts(t *testing.T) {
 			e.Setenv("REPO", root)
 			e.Setenv("NO_COLOR", "1")
 			e.Values[faultsKey{}] = newScriptedFaults()
+			e.Values[transcriptKey{}] = &bytes.Buffer{}
+			given := contents(e.T(), e.WorkDir)
+			e.Defer(func() { checkNoSecrets(e, given) })
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -119,8 +124,58 @@ func cmdExit(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		got = ee.ExitCode()
 	}
+	transcript := ts.Value(transcriptKey{}).(*bytes.Buffer)
+	transcript.WriteString(ts.ReadFile("stdout"))
+	transcript.WriteString(ts.ReadFile("stderr"))
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// transcriptKey keys the output of every command a script ran with exit.
+type transcriptKey struct{}
+
+// scriptSecrets are the credentials the scripts use: no output and no file
+// genuinctl writes may contain them.
+var scriptSecrets = []string{sandbox.DefaultToken, sandbox.DefaultAPISecret, "not-the-right-secret-token", "q-secret-123456"}
+
+// contents maps each file below dir to its content.
+func contents(t testscript.T, dir string) map[string]string {
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		files[path] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// checkNoSecrets fails the script when a credential appears in the output
+// of a command it ran with exit, or in a file it did not start with (or
+// copy from one it started with, such as a token file).
+func checkNoSecrets(e *testscript.Env, given map[string]string) {
+	texts := map[string]string{"the output of genuinctl": e.Values[transcriptKey{}].(*bytes.Buffer).String()}
+	fromArchive := map[string]bool{}
+	for _, content := range given {
+		fromArchive[content] = true
+	}
+	for path, content := range contents(e.T(), e.WorkDir) {
+		if !fromArchive[content] {
+			texts[path] = content
+		}
+	}
+	for where, text := range texts {
+		for _, secret := range scriptSecrets {
+			if strings.Contains(text, secret) {
+				e.T().Fatal(fmt.Sprintf("%s contains the credential %q", where, secret))
+			}
+		}
 	}
 }
 

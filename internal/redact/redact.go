@@ -1,0 +1,131 @@
+// Package redact keeps secrets out of everything genuinctl prints: a
+// Redactor knows the secrets in use (the API token, key and secret, the
+// secret parts of the endpoint URL, a token learned at run time) and
+// replaces each with [REDACTED] in the text given to it. Its Writer does
+// so for a stream, a line at a time, so that a secret split across two
+// writes is still caught.
+//
+// It is the last line of defence: the code that handles a secret keeps it
+// out of its messages in the first place.
+package redact
+
+import (
+	"bytes"
+	"io"
+	"net/url"
+	"strings"
+	"sync"
+)
+
+// Mask replaces every secret.
+const Mask = "[REDACTED]"
+
+// minSecretLen is the shortest value treated as a secret: shorter ones
+// (a query value "1") would mask ordinary text, and no credential is that
+// short.
+const minSecretLen = 4
+
+// Redactor replaces known secrets in text. It is safe for concurrent use,
+// and secrets may be added at any time.
+type Redactor struct {
+	mu      sync.RWMutex
+	secrets [][]byte
+}
+
+// Add makes s a secret. Empty and very short values are ignored.
+func (r *Redactor) Add(secrets ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range secrets {
+		s = strings.TrimSpace(s)
+		if len(s) < minSecretLen || r.known(s) {
+			continue
+		}
+		r.secrets = append(r.secrets, []byte(s))
+		// Longest first, so that a secret containing another is masked whole.
+		for i := len(r.secrets) - 1; i > 0 && len(r.secrets[i]) > len(r.secrets[i-1]); i-- {
+			r.secrets[i], r.secrets[i-1] = r.secrets[i-1], r.secrets[i]
+		}
+	}
+}
+
+func (r *Redactor) known(s string) bool {
+	for _, t := range r.secrets {
+		if string(t) == s {
+			return true
+		}
+	}
+	return false
+}
+
+// AddURL makes the secret parts of a URL secrets: its user name and
+// password, each query value and the fragment.
+func (r *Redactor) AddURL(raw string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return
+	}
+	if u.User != nil {
+		pw, _ := u.User.Password()
+		r.Add(u.User.Username(), pw, u.User.String())
+	}
+	for _, values := range u.Query() {
+		r.Add(values...)
+	}
+	r.Add(u.RawQuery, u.Fragment)
+}
+
+// Bytes returns b with every secret masked; b itself when it holds none.
+func (r *Redactor) Bytes(b []byte) []byte {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, s := range r.secrets {
+		if bytes.Contains(b, s) {
+			b = bytes.ReplaceAll(b, s, []byte(Mask))
+		}
+	}
+	return b
+}
+
+// String returns s with every secret masked.
+func (r *Redactor) String(s string) string { return string(r.Bytes([]byte(s))) }
+
+// Writer masks secrets in what is written to w. It holds back a partial
+// line until its newline arrives or Flush is called.
+type Writer struct {
+	r       *Redactor
+	w       io.Writer
+	mu      sync.Mutex
+	pending []byte
+}
+
+// Writer returns a Writer that masks r's secrets on their way to w.
+func (r *Redactor) Writer(w io.Writer) *Writer { return &Writer{r: r, w: w} }
+
+// Write masks and writes every complete line of p, keeping the rest.
+func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.pending = append(w.pending, p...)
+	end := bytes.LastIndexByte(w.pending, '\n')
+	if end < 0 {
+		return len(p), nil
+	}
+	if _, err := w.w.Write(w.r.Bytes(w.pending[:end+1])); err != nil {
+		return 0, err
+	}
+	w.pending = append(w.pending[:0], w.pending[end+1:]...)
+	return len(p), nil
+}
+
+// Flush masks and writes a partial line held back, such as a prompt.
+func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.pending) == 0 {
+		return nil
+	}
+	_, err := w.w.Write(w.r.Bytes(w.pending))
+	w.pending = w.pending[:0]
+	return err
+}
