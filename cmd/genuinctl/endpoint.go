@@ -48,6 +48,10 @@ func (o *endpointOptions) resolve(e *env) (string, error) {
 	return ep, nil
 }
 
+// addSecret tells the redactor of a credential the client learned, such as
+// a token exchanged at the auth endpoint.
+func (e *env) addSecret(s string) { e.secrets.Add(s) }
+
 // connection is a client and whatever must be closed after it.
 type connection struct {
 	client *genuin.Client
@@ -60,7 +64,7 @@ func (o *endpointOptions) connect(e *env, endpoint string) (*connection, error) 
 	if endpoint == embeddedSandbox {
 		return o.connectSandbox(e)
 	}
-	opts := genuin.Options{Endpoint: endpoint}
+	opts := genuin.Options{Endpoint: endpoint, OnSecret: e.addSecret}
 	if err := o.credentials(e, &opts); err != nil {
 		return nil, withCode(exitError, err)
 	}
@@ -107,7 +111,7 @@ func (o *endpointOptions) connectSandbox(e *env) (*connection, error) {
 	}
 	httpSrv := &http.Server{Handler: srv}
 	go httpSrv.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed on Shutdown
-	opts := genuin.Options{Endpoint: "http://" + ln.Addr().String()}
+	opts := genuin.Options{Endpoint: "http://" + ln.Addr().String(), OnSecret: e.addSecret}
 	if o.tokenFile != "" || e.getenv("GENUIN_TOKEN") != "" {
 		if err := o.credentials(e, &opts); err != nil {
 			return nil, withCode(exitError, err)

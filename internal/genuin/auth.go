@@ -18,16 +18,19 @@ type authRequest struct {
 const tokenHeader = "gn-access-token"
 
 // Authenticate exchanges the API key and secret for a token now, replacing
-// the current token. Calls do this lazily; use it to fail early.
+// the current token. Calls do this lazily; use it to fail early. Like every
+// call it ends within Options.CallTimeout.
 func (c *Client) Authenticate(ctx context.Context) error {
 	if c.apiKey == "" {
 		return errors.New("genuin: auth: no API key and secret configured")
 	}
+	ctx, b, cancel := c.startCall(ctx)
+	defer cancel()
 	if err := c.lockExchange(ctx); err != nil {
 		return err
 	}
 	defer c.unlockExchange()
-	tok, err := c.exchange(ctx)
+	tok, err := c.exchange(ctx, b)
 	if err != nil {
 		return err
 	}
@@ -35,9 +38,10 @@ func (c *Client) Authenticate(ctx context.Context) error {
 	return nil
 }
 
-// bearer returns the token to send, exchanging the key and secret first
-// when there is none. Concurrent callers share one exchange.
-func (c *Client) bearer(ctx context.Context) (string, error) {
+// bearer returns the token to send, exchanging the key and secret first,
+// within the call's budget b, when there is none. Concurrent callers share
+// one exchange.
+func (c *Client) bearer(ctx context.Context, b budget) (string, error) {
 	if t := c.currentToken(); t != "" {
 		return t, nil
 	}
@@ -48,7 +52,7 @@ func (c *Client) bearer(ctx context.Context) (string, error) {
 	if t := c.currentToken(); t != "" {
 		return t, nil // another caller exchanged while we waited
 	}
-	tok, err := c.exchange(ctx)
+	tok, err := c.exchange(ctx, b)
 	if err != nil {
 		return "", err
 	}
@@ -61,7 +65,7 @@ func (c *Client) lockExchange(ctx context.Context) error {
 	case c.exchanging <- struct{}{}:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("auth: %w", ctx.Err())
+		return fmt.Errorf("auth: waiting for another token exchange: %w", stopCause(ctx))
 	}
 }
 
@@ -91,7 +95,8 @@ func (c *Client) dropToken(old string) {
 // exchange calls POST /api/thirdparty/auth. The token is read from the
 // gn-access-token response header, else from data.token or
 // data["gn-access-token"] in the body (the docs show no body; a guess).
-func (c *Client) exchange(ctx context.Context) (string, error) {
+// The token is a secret from then on (scrubbed, passed to OnSecret).
+func (c *Client) exchange(ctx context.Context, b budget) (string, error) {
 	if c.apiKey == "" {
 		return "", &APIError{Op: "auth", Kind: KindAuth, Message: "no token and no API key and secret"}
 	}
@@ -100,7 +105,7 @@ func (c *Client) exchange(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("auth: encoding the request: %w", err)
 	}
 	var tok string
-	err = c.retry(ctx, retryIdempotent, func() error {
+	err = c.retry(ctx, b, retryIdempotent, func() error {
 		res, e := c.send(ctx, "auth", http.MethodPost, pathAuth, payload, "")
 		if e != nil {
 			return e

@@ -2,6 +2,7 @@ package genuin
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,31 +48,29 @@ type Options struct {
 	Rate float64
 	// UserAgent is sent as the User-Agent header when not empty.
 	UserAgent string
+	// CallTimeout bounds one call (CreateCommunity, CreateGroup,
+	// UpdateConversation, Authenticate) as a whole: every attempt, token
+	// exchange and wait between attempts included. When it is spent the call
+	// returns its last error, matching ErrCallTimeout. 0 means 2 minutes.
+	// The context's own deadline applies too.
+	CallTimeout time.Duration
+	// OnSecret, when set, is called with each credential the client holds:
+	// Token, APIKey and APISecret during New, and every token exchanged at
+	// the auth endpoint before it is first sent. A program-wide redactor
+	// registers them so that nothing it prints carries one. It may be called
+	// from any goroutine and must not call the Client.
+	OnSecret func(secret string)
 }
 
 // String describes the options with the credentials redacted.
 func (o Options) String() string {
-	return fmt.Sprintf("genuin.Options{Endpoint: %q, Token: %s, APIKey: %s, APISecret: %s, MaxRetries: %d, MinBackoff: %s, MaxBackoff: %s, Rate: %g, UserAgent: %q}",
+	return fmt.Sprintf("genuin.Options{Endpoint: %q, Token: %s, APIKey: %s, APISecret: %s, MaxRetries: %d, MinBackoff: %s, MaxBackoff: %s, Rate: %g, UserAgent: %q, CallTimeout: %s}",
 		redactURL(o.Endpoint), redacted(o.Token), redacted(o.APIKey), redacted(o.APISecret),
-		o.MaxRetries, o.MinBackoff, o.MaxBackoff, o.Rate, o.UserAgent)
+		o.MaxRetries, o.MinBackoff, o.MaxBackoff, o.Rate, o.UserAgent, o.CallTimeout)
 }
 
 // GoString is String, so %#v redacts the credentials too.
 func (o Options) GoString() string { return o.String() }
-
-func redacted(s string) string {
-	if s == "" {
-		return `""`
-	}
-	return "[REDACTED]"
-}
-
-func redactURL(s string) string {
-	if u, err := url.Parse(s); err == nil {
-		return u.Redacted()
-	}
-	return "[unparsable URL]"
-}
 
 // Documented paths, relative to Options.Endpoint.
 const (
@@ -82,26 +81,36 @@ const (
 )
 
 const (
-	defaultTimeout    = 30 * time.Second
-	defaultMaxRetries = 5
-	defaultMinBackoff = 200 * time.Millisecond
-	defaultMaxBackoff = 10 * time.Second
-	maxRetryAfter     = 60 * time.Second
+	defaultTimeout     = 30 * time.Second // one attempt, with the default HTTPClient
+	defaultCallTimeout = 2 * time.Minute
+	defaultMaxRetries  = 5
+	defaultMinBackoff  = 200 * time.Millisecond
+	defaultMaxBackoff  = 10 * time.Second
+	// maxRetryWait is the longest pause a Retry-After causes before one
+	// retry: the default 5 retries wait at most 100s, inside the default
+	// CallTimeout. A longer ask is still honoured as a deadline: the call
+	// gives up at once when the ask exceeds what is left of its budget.
+	maxRetryWait = 20 * time.Second
+	// retryAfterCeiling bounds a parsed Retry-After (and keeps it from
+	// overflowing a Duration).
+	retryAfterCeiling = 24 * time.Hour
 	maxResponseBytes  = 10 << 20
 )
 
 // Client calls the Genuin third-party API. It is safe for concurrent use.
 type Client struct {
-	base       string // endpoint without a trailing slash
-	hc         *http.Client
-	maxRetries int
-	minBackoff time.Duration
-	maxBackoff time.Duration
-	limiter    *rate.Limiter // nil: unlimited
-	userAgent  string
-	apiKey     string
-	apiSecret  string
-	calls      atomic.Int64
+	base        string // endpoint without a trailing slash
+	hc          *http.Client
+	callTimeout time.Duration
+	maxRetries  int
+	minBackoff  time.Duration
+	maxBackoff  time.Duration
+	limiter     *rate.Limiter // nil: unlimited
+	userAgent   string
+	apiKey      string
+	apiSecret   string
+	onSecret    func(string) // Options.OnSecret, may be nil
+	calls       atomic.Int64
 
 	exchanging chan struct{} // one slot, held while a token exchange runs
 	mu         sync.Mutex    // guards token and secrets
@@ -111,24 +120,25 @@ type Client struct {
 
 // New checks the options and returns a Client. It makes no request.
 func New(opts Options) (*Client, error) {
+	shown := redactURL(opts.Endpoint)
 	u, err := url.Parse(opts.Endpoint)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("genuin: endpoint %q is not an absolute URL", redactURL(opts.Endpoint))
+		return nil, fmt.Errorf("genuin: endpoint %q is not an absolute URL", shown)
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("genuin: endpoint %s: credentials in the URL are not accepted", u.Redacted())
+		return nil, fmt.Errorf("genuin: endpoint %s: credentials in the URL are not accepted", shown)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("genuin: endpoint %s: a query or fragment is not accepted", u.Redacted())
+		return nil, fmt.Errorf("genuin: endpoint %s: a query or fragment is not accepted", shown)
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("genuin: endpoint %s: plain http is refused for a non-loopback host; use https", u.Redacted())
+			return nil, fmt.Errorf("genuin: endpoint %s: plain http is refused for a non-loopback host; use https", shown)
 		}
 	default:
-		return nil, fmt.Errorf("genuin: endpoint %s: scheme must be https (or http on loopback)", u.Redacted())
+		return nil, fmt.Errorf("genuin: endpoint %s: scheme must be https (or http on loopback)", shown)
 	}
 	if (opts.APIKey == "") != (opts.APISecret == "") {
 		return nil, errors.New("genuin: an API key and an API secret must be given together")
@@ -136,20 +146,22 @@ func New(opts Options) (*Client, error) {
 	if opts.Token == "" && opts.APIKey == "" {
 		return nil, errors.New("genuin: no credentials: give a token, or an API key and secret")
 	}
-	if opts.MinBackoff < 0 || opts.MaxBackoff < 0 || opts.Rate < 0 {
-		return nil, errors.New("genuin: backoff and rate must not be negative")
+	if opts.MinBackoff < 0 || opts.MaxBackoff < 0 || opts.Rate < 0 || opts.CallTimeout < 0 {
+		return nil, errors.New("genuin: backoff, rate and call timeout must not be negative")
 	}
 	c := &Client{
-		base:       strings.TrimSuffix(u.String(), "/"),
-		hc:         opts.HTTPClient,
-		maxRetries: opts.MaxRetries,
-		minBackoff: opts.MinBackoff,
-		maxBackoff: opts.MaxBackoff,
-		userAgent:  opts.UserAgent,
-		apiKey:     opts.APIKey,
-		apiSecret:  opts.APISecret,
-		token:      opts.Token,
-		exchanging: make(chan struct{}, 1),
+		base:        strings.TrimSuffix(u.String(), "/"),
+		hc:          opts.HTTPClient,
+		callTimeout: cmp.Or(opts.CallTimeout, defaultCallTimeout),
+		maxRetries:  opts.MaxRetries,
+		minBackoff:  opts.MinBackoff,
+		maxBackoff:  opts.MaxBackoff,
+		userAgent:   opts.UserAgent,
+		apiKey:      opts.APIKey,
+		apiSecret:   opts.APISecret,
+		onSecret:    opts.OnSecret,
+		token:       opts.Token,
+		exchanging:  make(chan struct{}, 1),
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{
@@ -202,30 +214,6 @@ func (c *Client) GoString() string { return c.String() }
 // exchanges and retries included (a request refused at connect counts too).
 func (c *Client) Calls() int64 { return c.calls.Load() }
 
-func (c *Client) addSecret(s string) {
-	if s == "" {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, t := range c.secrets {
-		if t == s {
-			return
-		}
-	}
-	c.secrets = append(c.secrets, s)
-}
-
-// scrub replaces every credential the client has seen in s.
-func (c *Client) scrub(s string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, t := range c.secrets {
-		s = strings.ReplaceAll(s, t, "[REDACTED]")
-	}
-	return s
-}
-
 // result is one decoded HTTP exchange.
 type result struct {
 	header http.Header
@@ -240,7 +228,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, payload []by
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(payload))
 	if err != nil {
-		return nil, &APIError{Op: op, Message: c.scrub("building the request: " + err.Error())}
+		return nil, &APIError{Op: op, Message: c.scrub("building the request: " + redactURLError(err).Error())}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -256,27 +244,28 @@ func (c *Client) send(ctx context.Context, op, method, path string, payload []by
 		return nil, c.networkError(op, err, !isDialError(err))
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	// One byte more than the limit tells a body at the limit from a longer one.
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
 		return nil, c.networkError(op, err, true)
 	}
 	return c.decode(op, resp, body)
 }
 
-// wait blocks until the rate limiter allows a request or ctx ends.
+// wait blocks until the rate limiter allows a request or ctx ends. A wait
+// that would outlast ctx's deadline fails at once with errRateLate.
 func (c *Client) wait(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
+	if ctx.Err() != nil {
+		return stopCause(ctx)
 	}
 	if c.limiter == nil {
 		return nil
 	}
 	if err := c.limiter.Wait(ctx); err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return stopCause(ctx)
 		}
-		// The limiter refuses a wait that would outlast the deadline.
-		return fmt.Errorf("rate limit wait: %w", context.DeadlineExceeded)
+		return errRateLate
 	}
 	return nil
 }
@@ -284,6 +273,7 @@ func (c *Client) wait(ctx context.Context) error {
 // networkError wraps an error met before a complete response arrived.
 // sent reports whether the request may have reached the server.
 func (c *Client) networkError(op string, err error, sent bool) *APIError {
+	err = redactURLError(err)
 	return &APIError{
 		Op:             op,
 		Kind:           KindTransient,
@@ -301,6 +291,8 @@ func isDialError(err error) bool {
 }
 
 // decode turns a complete HTTP response into its data or an *APIError.
+// body holds at most maxResponseBytes+1 bytes: a longer one is a response
+// over the limit, cut short, and is never decoded.
 func (c *Client) decode(op string, resp *http.Response, body []byte) (*result, *APIError) {
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
 	fail := func(code, msg string) *APIError {
@@ -310,6 +302,12 @@ func (c *Client) decode(op string, resp *http.Response, body []byte) (*result, *
 			e.OutcomeUnknown = resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout
 		}
 		return e
+	}
+	if len(body) > maxResponseBytes {
+		// The status alone decides the kind, as for an unreadable error body.
+		e := fail("", fmt.Sprintf("response larger than the %d MiB limit", maxResponseBytes>>20))
+		e.OutcomeUnknown = e.OutcomeUnknown || ok // a 2xx was probably processed
+		return nil, e
 	}
 	if ok && len(bytes.TrimSpace(body)) == 0 {
 		// Nothing to decode; the auth response may carry its token in a header only.
@@ -358,44 +356,39 @@ func rawString(raw json.RawMessage) string {
 	return ""
 }
 
-// parseRetryAfter reads a Retry-After header (delay-seconds or HTTP-date),
-// capped at 60s; 0 when absent or unreadable.
+// parseRetryAfter reads a Retry-After header (delay-seconds or HTTP-date)
+// as the wait the server asks for, up to a day; 0 when absent or
+// unreadable. How long the client actually waits is retry's business.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
 	var d time.Duration
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		if n > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter
-		}
-		d = time.Duration(n) * time.Second
+		d = time.Duration(min(n, int64(retryAfterCeiling/time.Second))) * time.Second
 	} else if t, err := http.ParseTime(v); err == nil {
 		d = t.Sub(now)
 	}
-	return min(max(d, 0), maxRetryAfter)
+	return min(max(d, 0), retryAfterCeiling)
 }
 
 // call sends a JSON request with the bearer token, retrying per pol, and
 // decodes the response data into out. On 401/5159 it exchanges the API key
-// and secret for a new token once and repeats the call.
+// and secret for a new token once and repeats the call. The whole call,
+// token exchanges included, stays within Options.CallTimeout.
 func (c *Client) call(ctx context.Context, op string, pol policy, method, path string, in, out any) error {
 	payload, err := json.Marshal(in)
 	if err != nil {
 		return &APIError{Op: op, Kind: KindInvalid, Message: c.scrub("encoding the request: " + err.Error())}
 	}
+	ctx, b, cancel := c.startCall(ctx)
+	defer cancel()
 	reauthed := false
 	for {
-		token, err := c.bearer(ctx)
+		token, err := c.bearer(ctx, b)
 		if err != nil {
 			return err
 		}
 		var res *result
-		err = c.retry(ctx, pol, func() error {
+		err = c.retry(ctx, b, pol, func() error {
 			r, e := c.send(ctx, op, method, path, payload, token)
 			if e != nil {
 				return e

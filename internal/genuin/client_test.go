@@ -53,6 +53,7 @@ func TestNewCredentials(t *testing.T) {
 		{Options{APISecret: testSecret}, false},
 		{Options{Token: testToken, MinBackoff: -1}, false},
 		{Options{Token: testToken, Rate: -1}, false},
+		{Options{Token: testToken, CallTimeout: -1}, false},
 	} {
 		tc.opts.Endpoint = "https://api.example"
 		_, err := New(tc.opts)
@@ -111,7 +112,7 @@ func TestDefaultHTTPClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.hc.Timeout != 30*time.Second || c.maxRetries != 5 || c.minBackoff != 200*time.Millisecond || c.maxBackoff != 10*time.Second || c.limiter != nil {
+	if c.hc.Timeout != 30*time.Second || c.maxRetries != 5 || c.minBackoff != 200*time.Millisecond || c.maxBackoff != 10*time.Second || c.limiter != nil || c.callTimeout != 2*time.Minute {
 		t.Errorf("defaults: %+v", c)
 	}
 }

@@ -16,9 +16,16 @@
 // # Retry policy
 //
 // Retries use exponential backoff with full jitter between Options.MinBackoff
-// and Options.MaxBackoff, or the server's Retry-After (seconds or HTTP-date,
-// honoured up to 60s). All waits, the rate limiter and the token exchange
-// end with the context.
+// and Options.MaxBackoff, or the server's Retry-After (seconds or HTTP-date),
+// slept for at most 20s at a time.
+//
+// Each call (token exchanges, attempts and waits included) ends within
+// Options.CallTimeout, 2 minutes by default, and within the context's
+// deadline. A wait that would outlast either is not begun: a Retry-After
+// longer than the time left, a backoff or a rate-limit wait past the
+// deadline ends the call at once with its last error. When CallTimeout ends
+// a call, its error matches ErrCallTimeout (and context.DeadlineExceeded);
+// when the context does, only context.Canceled or context.DeadlineExceeded.
 //
 //	endpoint              429  503  502/504  network error   failure to connect   4xx, 500 with code
 //	auth                  yes  yes  yes      yes             yes                  no
@@ -62,7 +69,12 @@
 // values, possibly wrapped (read them with errors.As); a call ended by its
 // context also matches context.Canceled or context.DeadlineExceeded with
 // errors.Is. A 2xx response that cannot be read (not JSON, no data, no
-// community_id or chat_id) is an error with OutcomeUnknown set. No error,
-// String or GoString output contains the token, the API key or the API
-// secret: each credential, including every exchanged token, is scrubbed.
+// community_id or chat_id, over the 10 MiB limit) is an error with
+// OutcomeUnknown set; a body over the limit is never decoded.
+//
+// No error, String or GoString output contains the token, the API key or
+// the API secret: each credential, including every exchanged token, is
+// scrubbed, and Options.OnSecret hands each to the program's own redactor.
+// An endpoint or request URL is printed without its user information,
+// query values or fragment, in the text of net/http's errors too.
 package genuin

@@ -33,13 +33,15 @@ func (pol policy) retryable(e *APIError) bool {
 }
 
 // retry runs attempt until it succeeds, fails for good, the retries are
-// spent or ctx ends. attempt returns nil or an *APIError.
+// spent, the call's budget b runs out or ctx ends. attempt returns nil or an
+// *APIError. A wait that would outlast the budget or ctx's deadline is not
+// begun: the call gives up at once with its last error.
 //
 // Once an attempt's outcome is unknown, so is the call's: a later attempt
 // that fails (a re-sent group create refused because its chat_id now
 // exists, say) cannot prove the earlier one was not applied, so its error
 // carries OutcomeUnknown too.
-func (c *Client) retry(ctx context.Context, pol policy, attempt func() error) error {
+func (c *Client) retry(ctx context.Context, b budget, pol policy, attempt func() error) error {
 	unknown := false
 	for n := 0; ; n++ {
 		err := attempt()
@@ -48,17 +50,41 @@ func (c *Client) retry(ctx context.Context, pol policy, attempt func() error) er
 			e.OutcomeUnknown = e.OutcomeUnknown || unknown
 			unknown = e.OutcomeUnknown
 		}
-		if err == nil || e == nil || ctx.Err() != nil || n >= c.maxRetries || !pol.retryable(e) {
+		switch {
+		case err == nil || e == nil, n >= c.maxRetries, !pol.retryable(e):
 			return err
+		case ctx.Err() != nil, errors.Is(err, errRateLate):
+			return giveUp(err, b.stopped(ctx))
 		}
-		d := e.RetryAfter
-		if d == 0 {
-			d = c.backoff(n)
+		d := c.retryWait(e, n)
+		if why := b.admit(ctx, d, e.RetryAfter); why != nil {
+			return giveUp(err, why)
 		}
-		if werr := sleep(ctx, d); werr != nil {
-			return fmt.Errorf("%w (retry abandoned: %w)", err, werr)
+		if sleep(ctx, d) != nil {
+			return giveUp(err, b.stopped(ctx))
 		}
 	}
+}
+
+// retryWait returns the pause before retry n+1: the server's Retry-After,
+// at most maxRetryWait, else the backoff.
+func (c *Client) retryWait(e *APIError, n int) time.Duration {
+	if e.RetryAfter > 0 {
+		return min(e.RetryAfter, maxRetryWait)
+	}
+	return c.backoff(n)
+}
+
+// giveUp wraps err, the last error of a call, with why the call stops,
+// unless err already carries it.
+func giveUp(err, why error) error {
+	switch {
+	case why == nil || errors.Is(err, why):
+		return err
+	case errors.Is(why, ErrCallTimeout):
+		return fmt.Errorf("%w (%w)", err, why)
+	}
+	return fmt.Errorf("%w (retry abandoned: %w)", err, why)
 }
 
 // backoff returns the wait before retry n+1: full jitter over an exponential

@@ -183,12 +183,15 @@ func TestParseRetryAfter(t *testing.T) {
 		"0":                             0,
 		"-3":                            0,
 		"2":                             2 * time.Second,
-		"120":                           60 * time.Second,
+		"120":                           120 * time.Second, // the ask; retry caps the sleep
+		"3600":                          time.Hour,
+		"9999999999":                    24 * time.Hour,
 		"99999999999999999999":          0, // unparsable
 		"soon":                          0,
 		"Mon, 23 Nov 2026 06:00:03 GMT": 3 * time.Second,
 		"Mon, 23 Nov 2026 05:59:00 GMT": 0,
-		"Mon, 23 Nov 2026 07:00:00 GMT": 60 * time.Second,
+		"Mon, 23 Nov 2026 07:00:00 GMT": time.Hour,
+		"Mon, 23 Nov 2099 07:00:00 GMT": 24 * time.Hour,
 	} {
 		if got := parseRetryAfter(v, now); got != want {
 			t.Errorf("%q: %v, want %v", v, got, want)
