@@ -66,10 +66,12 @@ func TestSavedPlanDigest(t *testing.T) {
 		t.Fatalf("removal of %q", got)
 	}
 	for name, edit := range map[string]func(string) string{
-		"member id":      func(s string) string { return strings.Replace(s, `"m-phone"`, `"m-other"`, 1) },
-		"trailing data":  func(s string) string { return s + "{}" },
-		"truncated":      func(s string) string { return s[:len(s)/2] },
-		"older version":  func(s string) string { return strings.Replace(s, `"saved_plan_version": 2`, `"saved_plan_version": 1`, 1) },
+		"member id":     func(s string) string { return strings.Replace(s, `"m-phone"`, `"m-other"`, 1) },
+		"trailing data": func(s string) string { return s + "{}" },
+		"truncated":     func(s string) string { return s[:len(s)/2] },
+		"older version": func(s string) string {
+			return strings.Replace(s, `"saved_plan_version": 2`, `"saved_plan_version": 1`, 1)
+		},
 		"digest removed": func(s string) string { return strings.Replace(s, `"digest": "sha256:`, `"digest": "x`, 1) },
 	} {
 		if _, err := ParseSavedPlan([]byte(edit(string(data)))); err == nil {

@@ -108,6 +108,11 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 		return withCode(exitError, err)
 	}
 	if !plan.HasChanges() {
+		// Fold in a journal a killed run left, so the lockfile to commit
+		// holds every result; with none, this writes nothing.
+		if err := lf.Checkpoint(); err != nil {
+			return withCode(exitError, fmt.Errorf("checkpoint %s: %w", lf.Path(), err))
+		}
 		return nil
 	}
 	if err := o.limits.check(e, plan, lf.State()); err != nil {

@@ -53,7 +53,7 @@ Brand Control Center. Import makes no API call.`,
 				return withCode(exitError, err)
 			}
 			if err := lf.Record(entry); err != nil {
-				return withCode(exitError, err)
+				return withCode(exitError, fmt.Errorf("import %s: %w", addr, err))
 			}
 			if err := lf.Close(); err != nil {
 				return withCode(exitError, err)

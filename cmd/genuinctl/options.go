@@ -80,7 +80,7 @@ func (o *lockOptions) open(e *env, command string) (*lockfile.File, error) {
 
 func noteRecovered(e *env, f *lockfile.File) {
 	if n := f.Recovered(); n > 0 {
-		fmt.Fprintf(e.stderr, "note: replayed %d results from %s, left by an apply that did not finish\n", n, lockfile.JournalPath(f.Path()))
+		fmt.Fprintf(e.stderr, "note: replayed %d results from %s, left by an apply that did not finish; apply folds them into the lockfile\n", n, lockfile.JournalPath(f.Path()))
 	}
 }
 

@@ -109,8 +109,7 @@ cannot change: the platform allows neither.`,
 			from, to := args[0], args[1]
 			return editState(e, &lock, "genuinctl state mv", func(lf *lockfile.File) error {
 				st := lf.State()
-				g, ok := st.Groups[from]
-				if !ok {
+				if _, ok := st.Groups[from]; !ok {
 					return unknownAddress(st, from)
 				}
 				if err := checkGroupMove(from, to); err != nil {
@@ -119,11 +118,9 @@ cannot change: the platform allows neither.`,
 				if has(st, to) {
 					return fmt.Errorf("%s is already recorded; remove it first with \"genuinctl state rm %s\"", to, to)
 				}
-				moved := *g
-				if err := lf.Record(lockfile.Entry{Op: lockfile.OpPut, Address: to, Group: &moved}); err != nil {
-					return err
-				}
-				if err := lf.Record(lockfile.Entry{Op: lockfile.OpDelete, Address: from}); err != nil {
+				// One entry: a put and a delete would leave two records
+				// with one chat_id if the process died between them.
+				if err := lf.Record(lockfile.Entry{Op: lockfile.OpMove, Address: from, To: to}); err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "Moved %s to %s.\n", from, to)

@@ -9,12 +9,40 @@
 //   - Writes are atomic: a temporary file in the same directory is written
 //     and synced, renamed over the lockfile, and the directory is synced. A
 //     crash leaves either the old or the new file, never a torn one.
-//   - The serial grows by one on every write that changes content; a write
-//     that changes nothing leaves the file untouched.
-//   - A file that does not parse, or has an unknown format version, is
-//     reported with its position and never overwritten.
+//   - Every change is an Entry, appended and synced to the journal before
+//     Record returns; a checkpoint folds the journal into the lockfile.
+//   - Loading validates everything, and refuses with every problem as
+//     file:line:col: address: message (file:line for the journal): content
+//     that is not UTF-8 JSON or has anything after the document; the shape
+//     of schema/lockfile.schema.json (a key missing, unknown, duplicated or
+//     in another case, a wrong type, null anywhere but inside a field's
+//     value, an integer out of range); another format_version; and the
+//     rules of State.Validate that a schema cannot state: record keys that
+//     are addresses, a community's handle equal to its address's, a created
+//     community with its community_id, known statuses, a non-empty chat_id
+//     no other group has, a group's community equal to its address's, member
+//     identities, create_members only on a pending group, 0 <= serial <
+//     MaxInt64. A journal's header and entries are held to the same rules,
+//     and each entry is checked as Record checks it while it is replayed.
+//     A group's community need not be recorded ("state rm" may forget it).
+//   - Record refuses an entry that would break a rule (a record that does
+//     not validate, another group's chat_id, an entry of the wrong kind for
+//     its address) before writing anything, and Checkpoint never writes a
+//     state that breaks one: genuinctl never writes what it would refuse to
+//     read.
+//   - A refused file is never rewritten: Load writes nothing.
+//   - A command that changes nothing writes nothing: Close checkpoints only
+//     if Record was called since the last checkpoint, and content is
+//     compared in canonical form (Marshal of the state read), so a lockfile
+//     re-formatted by an editor, jq or a CRLF checkout is not rewritten and
+//     its serial does not move. A journal left by an interrupted run is
+//     folded in only by an explicit Checkpoint (or with the next result
+//     recorded); Close never creates, truncates or removes a journal it
+//     did not write.
+//   - The serial grows by one on every write that changes content.
 //
 // The package imports nothing else of genuinctl's: records keep the applied
 // values of fields as canonical JSON keyed by field name, and the reconciler
-// decides what they mean.
+// decides what they mean. The shape it checks mirrors
+// schema/lockfile.schema.json; a test holds the two in agreement.
 package lockfile

@@ -25,6 +25,10 @@ const (
 	OpMembers Op = "members"
 	// OpDelete forgets a record.
 	OpDelete Op = "delete"
+	// OpMove gives a group's record a new key in its community (To), in
+	// one entry: a put and a delete would hold two records with one chat_id
+	// between them.
+	OpMove Op = "move"
 )
 
 // Entry is one change to the state. Every change goes through an Entry, so
@@ -45,6 +49,59 @@ type Entry struct {
 	// Added and Removed come with OpMembers.
 	Added   map[string]string `json:"added,omitempty"`
 	Removed []string          `json:"removed,omitempty"`
+	// To comes with OpMove: the record's new address.
+	To string `json:"to,omitempty"`
+}
+
+// chatIndex maps each group's chat_id to the group's address.
+type chatIndex map[string]string
+
+func newChatIndex(s *State) chatIndex {
+	idx := make(chatIndex, len(s.Groups))
+	for addr, g := range s.Groups {
+		if g != nil {
+			idx[g.ChatID] = addr
+		}
+	}
+	return idx
+}
+
+// record checks an entry, on its own and against the state (a put may not
+// take another group's chat_id; a move needs a free destination), then
+// applies it and keeps idx, the state's chat index, up to date. An entry
+// that is refused changes nothing.
+func (s *State) record(e *Entry, idx chatIndex) error {
+	if p := e.problem(); p != nil {
+		return fmt.Errorf("%s %s: %s", e.Op, e.Address, p.msg)
+	}
+	switch e.Op {
+	case OpPut:
+		if e.Group != nil {
+			if other, ok := idx[e.Group.ChatID]; ok && other != e.Address {
+				return fmt.Errorf("put %s: chat_id %q is already the chat_id of %s", e.Address, e.Group.ChatID, other)
+			}
+		}
+	case OpMove:
+		if _, ok := s.Groups[e.To]; ok {
+			return fmt.Errorf("move %s: %s is already recorded", e.Address, e.To)
+		}
+	}
+	old := s.Groups[e.Address]
+	if err := s.apply(e); err != nil {
+		return err
+	}
+	switch e.Op {
+	case OpPut, OpDelete:
+		if old != nil && idx[old.ChatID] == e.Address {
+			delete(idx, old.ChatID)
+		}
+		if g := s.Groups[e.Address]; g != nil {
+			idx[g.ChatID] = e.Address
+		}
+	case OpMove:
+		idx[s.Groups[e.To].ChatID] = e.To
+	}
+	return nil
 }
 
 // apply makes the entry's change to the state.
@@ -54,6 +111,7 @@ func (s *State) apply(e *Entry) error {
 		switch {
 		case e.Community != nil:
 			c := *e.Community
+			c.Fields = maps.Clone(c.Fields)
 			s.Communities[e.Address] = &c
 		case e.Group != nil:
 			g := *e.Group
@@ -98,6 +156,16 @@ func (s *State) apply(e *Entry) error {
 		}
 	case OpDelete:
 		delete(s.Communities, e.Address)
+		delete(s.Groups, e.Address)
+	case OpMove:
+		g := s.Groups[e.Address]
+		if g == nil {
+			return fmt.Errorf("move %s: no such group", e.Address)
+		}
+		if _, ok := s.Groups[e.To]; ok {
+			return fmt.Errorf("move %s: %s is already recorded", e.Address, e.To)
+		}
+		s.Groups[e.To] = g
 		delete(s.Groups, e.Address)
 	default:
 		return fmt.Errorf("unknown operation %q", e.Op)

@@ -8,22 +8,35 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // File is a lockfile on disk with its journal, and the state they hold.
 // Load gives a read-only File; Open also takes the writer's lock, after
 // which Record and Checkpoint write.
+//
+// A File writes only what it was asked to: Record appends to the journal,
+// Checkpoint folds the journal into the lockfile, and Close checkpoints
+// only if this process recorded something. A command that records nothing
+// (one that was refused, or found nothing to do) leaves the lockfile and
+// any journal exactly as they were.
 type File struct {
 	path  string
 	state *State
-	// written is the lockfile content last read or written, to skip no-op
-	// checkpoints and to size the journal.
+	// written is the canonical rendering (Marshal) of the state last read
+	// or written, nil before the first write of a new lockfile: content
+	// equal to it needs no write, whatever the file's formatting.
 	written []byte
 	// replayed is what Load found in the journal of an interrupted run.
 	replayed *journalContent
-	lock     *lock
-	journal  *journalWriter
+	// recorded says Record changed the state since the last checkpoint.
+	recorded bool
+	// chats indexes the state's chat_ids for Record; built on first use.
+	chats   chatIndex
+	lock    *lock
+	journal *journalWriter
 	// bytesWritten counts journal and lockfile bytes written, for measuring
 	// the cost of recording a result.
 	bytesWritten int64
@@ -35,13 +48,18 @@ func JournalPath(path string) string { return path + ".journal" }
 // LockPath is the file whose advisory lock guards the lockfile at path.
 func LockPath(path string) string { return path + ".lck" }
 
-// Load reads the lockfile at path and replays the journal an interrupted
-// run left beside it. A missing lockfile gives a File whose State is nil;
-// a damaged one, or a damaged journal, is an error naming the position,
-// and both files are left as they are.
-func Load(path string) (*File, error) {
+// Load reads the lockfile at path, validates it, and replays the journal
+// an interrupted run left beside it. A missing lockfile gives a File whose
+// State is nil. A lockfile or journal that is damaged or breaks a rule
+// (see Parse) is an *InvalidError naming every problem with its position;
+// Load never writes, so both files are left as they are.
+func Load(path string) (*File, error) { return load(path, false) }
+
+// load is Load; a File to be written also keeps the canonical form of the
+// lockfile, to compare content with at checkpoints.
+func load(path string, writable bool) (*File, error) {
 	f := &File{path: path}
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -50,7 +68,11 @@ func Load(path string) (*File, error) {
 		if f.state, err = Parse(path, data); err != nil {
 			return nil, err
 		}
-		f.written = data
+		if writable {
+			if f.written, err = Marshal(f.state); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := f.replay(); err != nil {
 		return nil, err
@@ -65,7 +87,7 @@ func Open(path string, timeout time.Duration, command string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := Load(path)
+	f, err := load(path, true)
 	if err != nil {
 		l.release()
 		return nil, err
@@ -75,32 +97,58 @@ func Open(path string, timeout time.Duration, command string) (*File, error) {
 }
 
 // replay applies the journal's entries, if the journal belongs to this
-// lockfile at its current serial.
+// lockfile at its current serial. Each entry is checked as Record checks
+// it, and the result must be a valid state.
 func (f *File) replay() error {
 	jpath := JournalPath(f.path)
 	jc, err := readJournal(jpath)
-	if err != nil || jc == nil {
-		return err
+	if err != nil || jc == nil || len(jc.entries) == 0 {
+		return err // a journal without entries holds nothing to replay
 	}
 	h := jc.header
+	refuse := func(line int, format string, args ...any) error {
+		p := Problem{Pos: Pos{File: jpath, Line: line}, Message: fmt.Sprintf(format, args...)}
+		return &InvalidError{File: jpath, Problems: []Problem{p}, Advice: adviceJournal}
+	}
 	switch {
 	case f.state == nil:
 		f.state = New(h.Endpoint)
 		f.state.Lineage, f.state.Serial = h.Lineage, h.Serial
 	case h.Lineage != f.state.Lineage:
-		return fmt.Errorf("%s belongs to another lockfile (lineage %s, not %s); it was left untouched: move it aside", jpath, h.Lineage, f.state.Lineage)
+		return refuse(1, "the journal belongs to another lockfile (lineage %s, not %s of %s)", h.Lineage, f.state.Lineage, f.path)
 	case h.Serial < f.state.Serial:
 		return nil // already folded into the lockfile by a checkpoint
 	case h.Serial > f.state.Serial:
-		return fmt.Errorf("%s continues serial %d but %s is at serial %d (an older copy?); both were left untouched", jpath, h.Serial, f.path, f.state.Serial)
+		return refuse(1, "the journal continues serial %d but %s is at serial %d (an older copy of the lockfile?)", h.Serial, f.path, f.state.Serial)
+	case h.Endpoint != f.state.Endpoint:
+		return refuse(1, "the journal is for endpoint %q but %s is for %q", h.Endpoint, f.path, f.state.Endpoint)
 	}
-	for i := range jc.entries {
-		if err := f.state.apply(&jc.entries[i]); err != nil {
-			return fmt.Errorf("%s: entry %d: %w; the journal was left untouched", jpath, i+1, err)
-		}
+	idx, err := replayEntries(jpath, f.state, jc)
+	if err != nil {
+		f.state = nil
+		return err
 	}
+	f.chats = idx
 	f.replayed = jc
 	return nil
+}
+
+// replayEntries applies a journal's entries to st, each checked as Record
+// checks it; the result must be a valid state. It returns the state's chat
+// index.
+func replayEntries(jpath string, st *State, jc *journalContent) (chatIndex, error) {
+	idx := newChatIndex(st)
+	for i := range jc.entries {
+		if err := st.record(&jc.entries[i], idx); err != nil {
+			p := Problem{Pos: Pos{File: jpath, Line: jc.lines[i]}, Message: fmt.Sprintf("entry %d: %v", i+1, err)}
+			return nil, &InvalidError{File: jpath, Problems: []Problem{p}, Advice: adviceJournal}
+		}
+	}
+	if probs := st.problems(); len(probs) > 0 {
+		return nil, &InvalidError{File: jpath, Problems: finish(jpath, nil, nil, probs),
+			Advice: "replaying the journal gives an invalid state; " + adviceJournal}
+	}
+	return idx, nil
 }
 
 // Recovered is the number of results Load replayed from the journal of an
@@ -112,49 +160,117 @@ func (f *File) Recovered() int {
 	return len(f.replayed.entries)
 }
 
-// Parse decodes lockfile content; name is used in error messages.
+// Parse decodes and validates lockfile content; name is used in error
+// messages. It refuses, as an *InvalidError listing every problem as
+// name:line:col: address: message, content that:
+//
+//   - is not UTF-8 or not JSON, or has anything after the document;
+//   - does not have the shape of schema/lockfile.schema.json: a key missing,
+//     unknown, duplicated or differing in case, a value of the wrong type,
+//     null anywhere but inside a field's value, an integer out of range;
+//   - has another format_version;
+//   - breaks a rule of State.Validate (addresses, statuses, ids, unique
+//     chat_ids, members, serial range).
 func Parse(name string, data []byte) (*State, error) {
+	if !utf8.Valid(data) {
+		off := 0
+		for off < len(data) {
+			r, size := utf8.DecodeRune(data[off:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			off += size
+		}
+		return nil, damaged(name, data, int64(off), "invalid UTF-8")
+	}
+	w := newWalker(data, nil)
+	if err := w.document(lockfileShape, nil); err != nil {
+		var syn *syntaxError
+		errors.As(err, &syn)
+		return nil, damaged(name, data, syn.offset, err.Error())
+	}
+	// Another format is refused before its content is judged by this one.
+	if w.version != "" && w.version != json.Number(strconv.Itoa(FormatVersion)) {
+		p := problemOf([]string{"format_version"}, "lockfile format_version %s is not supported by this genuinctl (it reads version %d)", w.version, FormatVersion)
+		return nil, &InvalidError{File: name, Problems: finish(name, data, lockfileShape, []Problem{p}),
+			Advice: "it was left untouched: use the genuinctl that wrote it"}
+	}
+	probs := w.probs
 	var st State
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&st); err != nil {
-		return nil, fmt.Errorf("%s: lockfile is damaged (%s); it was left untouched: restore it from git or a backup", positioned(name, data, err), err)
+	if trimmed := bytes.TrimLeft(data, " \t\r\n"); trimmed[0] != '{' || w.unknownKeys > 0 {
+		// Not an object, or keys the decoder would match to fields
+		// regardless of case: the rules would judge values the document
+		// does not hold where they belong. The walk's problems come first.
+	} else if err := json.Unmarshal(data[:w.end], &st); err == nil {
+		// The rules are checked on the values the walk found well formed:
+		// a null record, say, is not also reported as a record without a
+		// status.
+		flagged := map[string]bool{}
+		for _, p := range probs {
+			flagged[pathKey(p.path[:min(len(p.path), 2)])] = true
+		}
+		st.normalize()
+		for _, p := range st.problems() {
+			if !flagged[pathKey(p.path[:min(len(p.path), 2)])] {
+				probs = append(probs, p)
+			}
+		}
+	} else if len(probs) == 0 { // the walk checks every type: not reached
+		probs = append(probs, problemAt(decodeOffset(err), nil, "%v", err))
 	}
-	if st.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("%s: lockfile format_version %d is not supported by this genuinctl (it reads version %d)", name, st.FormatVersion, FormatVersion)
-	}
-	if st.Lineage == "" {
-		return nil, fmt.Errorf("%s: lockfile has no lineage; it was left untouched", name)
-	}
-	if st.Communities == nil {
-		st.Communities = map[string]*Community{}
-	}
-	if st.Groups == nil {
-		st.Groups = map[string]*Group{}
+	if len(probs) > 0 {
+		return nil, &InvalidError{File: name, Problems: finish(name, data, lockfileShape, probs), Advice: adviceInvalid}
 	}
 	return &st, nil
 }
 
-// positioned returns name:line:col for a JSON decoding error, or name.
-func positioned(name string, data []byte, err error) string {
-	var offset int64 = -1
+// damaged is the error for content that is not a JSON document.
+func damaged(name string, data []byte, offset int64, msg string) error {
+	p := problemAt(offset, nil, "lockfile is damaged (%s)", msg)
+	return &InvalidError{File: name, Problems: finish(name, data, nil, []Problem{p}), Advice: adviceDamaged}
+}
+
+// decodeOffset is where a JSON decoding error occurred, or -1.
+func decodeOffset(err error) int64 {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		offset = syn.Offset
+		return syn.Offset
 	case errors.As(err, &typ):
-		offset = typ.Offset
+		return typ.Offset
 	}
-	if offset < 0 {
-		return name
+	return -1
+}
+
+// normalize gives a decoded state the form Marshal round-trips: empty maps
+// for no records, nil for empty optional collections.
+func (s *State) normalize() {
+	if s.Communities == nil {
+		s.Communities = map[string]*Community{}
 	}
-	if offset > int64(len(data)) {
-		offset = int64(len(data))
+	if s.Groups == nil {
+		s.Groups = map[string]*Group{}
 	}
-	line := 1 + bytes.Count(data[:offset], []byte("\n"))
-	col := int(offset) - bytes.LastIndexByte(data[:offset], '\n')
-	return fmt.Sprintf("%s:%d:%d", name, line, col)
+	for _, c := range s.Communities {
+		if c != nil && len(c.Fields) == 0 {
+			c.Fields = nil
+		}
+	}
+	for _, g := range s.Groups {
+		if g == nil {
+			continue
+		}
+		if len(g.Fields) == 0 {
+			g.Fields = nil
+		}
+		if len(g.Members) == 0 {
+			g.Members = nil
+		}
+		if len(g.CreateMembers) == 0 {
+			g.CreateMembers = nil
+		}
+	}
 }
 
 // Path is where the lockfile lives.
@@ -174,10 +290,12 @@ func (f *File) Init(endpoint string) *State {
 
 var errReadOnly = errors.New("the lockfile was opened read-only")
 
-// Record applies one entry to the state and appends it to the journal,
-// synced, before returning: once Record returns, a crash cannot lose it.
-// A journal grown past the lockfile's size is folded in by a checkpoint,
-// which keeps the bytes written per result bounded.
+// Record checks one entry, applies it to the state and appends it to the
+// journal, synced, before returning: once Record returns, a crash cannot
+// lose it. An entry that breaks a rule (Entry.Validate, a chat_id another
+// group has, a record that does not exist) is refused and nothing is
+// written. A journal grown past the lockfile's size is folded in by a
+// checkpoint, which keeps the bytes written per result bounded.
 func (f *File) Record(e Entry) error {
 	if f.lock == nil {
 		return errReadOnly
@@ -189,9 +307,13 @@ func (f *File) Record(e Entry) error {
 	if err != nil {
 		return fmt.Errorf("encode journal entry: %w", err)
 	}
-	if err := f.state.apply(&e); err != nil {
+	if f.chats == nil {
+		f.chats = newChatIndex(f.state)
+	}
+	if err := f.state.record(&e, f.chats); err != nil {
 		return err
 	}
+	f.recorded = true
 	if err := f.openJournal(); err != nil {
 		return fmt.Errorf("open journal: %w", err)
 	}
@@ -223,9 +345,14 @@ func (f *File) header() journalHeader {
 	return journalHeader{Journal: JournalVersion, Lineage: f.state.Lineage, Endpoint: f.state.Endpoint, Serial: f.state.Serial}
 }
 
-// Checkpoint writes the state to the lockfile atomically, if its content
-// changed since it was last read or written (incrementing the serial),
-// then empties the journal.
+// Checkpoint folds the journal into the lockfile: it writes the state
+// atomically if its content differs from the lockfile's (compared in
+// canonical form, so a re-formatted but equal lockfile is not rewritten),
+// incrementing the serial, then empties the journal. A command calls it to
+// fold a journal Load replayed even when it records nothing itself (apply
+// with nothing to change); it also removes a journal Load ignored (empty, a
+// torn header, an older serial). With nothing recorded or replayed it
+// writes no lockfile. A state that breaks a rule is never written.
 func (f *File) Checkpoint() error {
 	if f.lock == nil {
 		return errReadOnly
@@ -233,12 +360,20 @@ func (f *File) Checkpoint() error {
 	if f.state == nil {
 		return nil
 	}
+	if !f.recorded && f.replayed == nil {
+		return f.resetJournal()
+	}
 	data, err := Marshal(f.state)
 	if err != nil {
 		return err
 	}
 	if bytes.Equal(data, f.written) {
+		f.recorded = false
 		return f.resetJournal()
+	}
+	if probs := f.state.problems(); len(probs) > 0 {
+		return &InvalidError{File: f.path, Problems: finish(f.path, nil, nil, probs),
+			Advice: "the state is invalid and was not written; the journal keeps every result"}
 	}
 	f.state.Serial++
 	if data, err = Marshal(f.state); err == nil {
@@ -249,6 +384,7 @@ func (f *File) Checkpoint() error {
 		return fmt.Errorf("write lockfile: %w", err)
 	}
 	f.written = data
+	f.recorded = false
 	f.bytesWritten += int64(len(data))
 	return f.resetJournal()
 }
@@ -273,13 +409,19 @@ func (f *File) resetJournal() error {
 	return nil
 }
 
-// Close checkpoints a writable File, removes its journal and releases the
-// lock. A read-only File needs no Close.
+// Close checkpoints a writable File if this process recorded anything
+// since its last checkpoint, removes the journal it wrote, and releases the
+// lock. A File that recorded nothing writes nothing: the lockfile and any
+// journal stay as they were (call Checkpoint first to fold a replayed
+// journal). A read-only File needs no Close.
 func (f *File) Close() error {
 	if f.lock == nil {
 		return nil
 	}
-	err := f.Checkpoint()
+	var err error
+	if f.recorded {
+		err = f.Checkpoint()
+	}
 	if f.journal != nil {
 		if cerr := f.journal.close(); err == nil {
 			err = cerr

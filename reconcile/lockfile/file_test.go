@@ -210,8 +210,9 @@ func must(t *testing.T, err error) {
 }
 
 // TestIgnoredJournalIsRemoved: a journal Load ignores (empty, a torn header,
-// an older serial) is removed by the next writer, even one with nothing to
-// record, so no file looks like unsaved results.
+// an older serial) is removed by an explicit Checkpoint, even with nothing
+// recorded, so no file looks like unsaved results; a Close with nothing
+// recorded leaves it, as it leaves everything.
 func TestIgnoredJournalIsRemoved(t *testing.T) {
 	for name, content := range map[string]string{"empty": "", "torn header": `1234abcd {"journal":1,"lin`} {
 		t.Run(name, func(t *testing.T) {
@@ -222,12 +223,138 @@ func TestIgnoredJournalIsRemoved(t *testing.T) {
 			must(t, f.Record(Entry{Op: OpPut, Address: "group/c/g", Group: sampleGroup()}))
 			must(t, f.Close())
 			must(t, os.WriteFile(JournalPath(path), []byte(content), 0o644))
+
 			again, err := Open(path, 0, "test")
 			must(t, err)
 			must(t, again.Close())
+			if _, err := os.Stat(JournalPath(path)); err != nil {
+				t.Errorf("a Close with nothing recorded removed the journal (%v)", err)
+			}
+
+			again, err = Open(path, 0, "test")
+			must(t, err)
+			must(t, again.Checkpoint())
+			must(t, again.Close())
 			if _, err := os.Stat(JournalPath(path)); !os.IsNotExist(err) {
-				t.Errorf("the ignored journal is still there (%v)", err)
+				t.Errorf("the ignored journal is still there after a checkpoint (%v)", err)
 			}
 		})
+	}
+}
+
+// TestNothingRecordedNothingWritten: a File that records nothing writes
+// nothing, whatever the lockfile's formatting: no re-formatting, no serial
+// bump, no journal created or removed. Recording something that changes
+// nothing rewrites nothing either: content is compared in canonical form.
+func TestNothingRecordedNothingWritten(t *testing.T) {
+	for name, content := range ValidLockfiles {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "genuin.lock")
+			must(t, os.WriteFile(path, []byte(content), 0o644))
+			unchanged := func(when string) {
+				t.Helper()
+				if after, _ := os.ReadFile(path); string(after) != content {
+					t.Errorf("%s: the lockfile was rewritten:\n%s", when, after)
+				}
+				if _, err := os.Stat(JournalPath(path)); !os.IsNotExist(err) {
+					t.Errorf("%s: a journal was left (%v)", when, err)
+				}
+			}
+
+			f, err := Open(path, 0, "test")
+			must(t, err)
+			must(t, f.Close())
+			unchanged("open and close")
+
+			f, err = Open(path, 0, "test")
+			must(t, err)
+			if err := f.Record(Entry{Op: OpPut, Address: "group/acme/x", Group: &Group{Status: StatusPending, ChatID: "chat-1"}}); err == nil {
+				t.Fatal("a put of another group's chat_id was accepted")
+			}
+			must(t, f.Checkpoint())
+			must(t, f.Close())
+			unchanged("a refused entry and a checkpoint")
+
+			f, err = Open(path, 0, "test")
+			must(t, err)
+			must(t, f.Record(Entry{Op: OpDelete, Address: "group/acme/absent"}))
+			must(t, f.Record(Entry{Op: OpFields, Address: "group/acme/two", Fields: Fields{"name": json.RawMessage(`"Two"`)}}))
+			must(t, f.Close())
+			unchanged("entries that change nothing")
+			if f.State().Serial != 3 {
+				t.Errorf("serial %d, want 3", f.State().Serial)
+			}
+		})
+	}
+}
+
+// TestInitWritesNothing: a command that initialises a state and records
+// nothing (an import that was refused) leaves no lockfile behind.
+func TestInitWritesNothing(t *testing.T) {
+	f := openTemp(t)
+	f.Init("sandbox")
+	must(t, f.Checkpoint())
+	must(t, f.Close())
+	for _, p := range []string{f.Path(), JournalPath(f.Path())} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s was written (%v)", p, err)
+		}
+	}
+}
+
+// TestReplayedJournalIsFoldedByCheckpointOnly: a journal a killed run left
+// is folded in by an explicit Checkpoint (apply with nothing to change),
+// never by a Close with nothing recorded (a refused command).
+func TestReplayedJournalIsFoldedByCheckpointOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "genuin.lock")
+	must(t, os.WriteFile(path, []byte(strings.ReplaceAll(baseLockfile, "\n", "\r\n")), 0o644))
+	f, err := Open(path, 0, "test")
+	must(t, err)
+	must(t, f.Record(Entry{Op: OpCreated, Address: "group/acme/two", ID: "g-2"}))
+	f.lock.release() // the process dies: the journal stays
+	lockBefore, _ := os.ReadFile(path)
+	journalBefore, _ := os.ReadFile(JournalPath(path))
+
+	f, err = Open(path, 0, "test")
+	must(t, err)
+	if f.Recovered() != 1 {
+		t.Fatalf("recovered %d", f.Recovered())
+	}
+	must(t, f.Close())
+	lockAfter, _ := os.ReadFile(path)
+	journalAfter, _ := os.ReadFile(JournalPath(path))
+	if string(lockAfter) != string(lockBefore) || string(journalAfter) != string(journalBefore) {
+		t.Fatal("a Close with nothing recorded changed the lockfile or the journal")
+	}
+
+	f, err = Open(path, 0, "test")
+	must(t, err)
+	must(t, f.Checkpoint())
+	must(t, f.Close())
+	if _, err := os.Stat(JournalPath(path)); !os.IsNotExist(err) {
+		t.Error("the checkpoint left the journal")
+	}
+	folded, err := Load(path)
+	must(t, err)
+	if g := folded.State().Groups["group/acme/two"]; folded.State().Serial != 4 || g.Status != StatusCreated || g.Members["user:u2"] != "u2" {
+		t.Errorf("serial %d, group %+v", folded.State().Serial, g)
+	}
+}
+
+// TestLoadRefusesNonRegularFiles: a lockfile or journal committed as a
+// symlink to a device is refused before a byte of it is read.
+func TestLoadRefusesNonRegularFiles(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero here")
+	}
+	for _, name := range []string{"genuin.lock", "genuin.lock.journal"} {
+		dir := t.TempDir()
+		if err := os.Symlink("/dev/zero", filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(filepath.Join(dir, "genuin.lock"))
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("%s -> /dev/zero: %v", name, err)
+		}
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io/fs"
+	"math"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // JournalVersion is the journal format this build reads and writes.
@@ -28,6 +30,8 @@ type journalHeader struct {
 type journalContent struct {
 	header  journalHeader
 	entries []Entry
+	// lines are the entries' line numbers in the file.
+	lines []int
 	// good is the byte length of the intact lines; a torn last line
 	// (a crash in the middle of an append) lies beyond it and is dropped.
 	good int64
@@ -50,14 +54,28 @@ func journalLine(v any) ([]byte, error) {
 // readJournal reads and verifies a journal. A missing or empty file gives
 // nil. A damaged line other than a torn last one is an error naming it.
 func readJournal(path string) (*journalContent, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(data) == 0) {
+	data, err := readBounded(path)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read journal: %w", err)
 	}
+	return parseJournal(path, data)
+}
+
+// parseJournal verifies journal content; name is used in error messages.
+// Every complete line must carry its checksum; the first is a header
+// (a supported version, a lineage, an endpoint, 0 <= serial < MaxInt64),
+// each other an entry of the shape Record writes that passes
+// Entry.Validate. A missing last newline marks a torn line, dropped: its
+// append was never acknowledged. Every problem is reported, as name:line.
+func parseJournal(name string, data []byte) (*journalContent, error) {
 	jc := &journalContent{}
+	var probs []Problem
+	problem := func(line int, format string, args ...any) {
+		probs = append(probs, Problem{Pos: Pos{File: name, Line: line}, Message: fmt.Sprintf(format, args...), offset: int64(line)})
+	}
 	lineNo := 0
 	for offset := 0; offset < len(data); {
 		end := bytes.IndexByte(data[offset:], '\n')
@@ -66,30 +84,87 @@ func readJournal(path string) (*journalContent, error) {
 			break
 		}
 		lineNo++
-		payload, err := verifyLine(data[offset : offset+end])
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: journal is damaged (%v); it was left untouched: restore it or move it aside to drop the results it holds", path, lineNo, err)
-		}
-		if lineNo == 1 {
-			err = json.Unmarshal(payload, &jc.header)
-			if err == nil && jc.header.Journal != JournalVersion {
-				err = fmt.Errorf("journal version %d is not supported (this genuinctl reads %d)", jc.header.Journal, JournalVersion)
-			}
-		} else {
-			var e Entry
-			err = json.Unmarshal(payload, &e)
-			jc.entries = append(jc.entries, e)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %v; the journal was left untouched", path, lineNo, err)
-		}
+		line := data[offset : offset+end]
 		offset += end + 1
 		jc.good = int64(offset)
+		payload, err := verifyLine(line)
+		if err != nil {
+			problem(lineNo, "journal is damaged (%v)", err)
+			continue
+		}
+		if lineNo == 1 {
+			if msg := jc.header.decode(payload); msg != "" {
+				problem(lineNo, "%s", msg)
+			}
+			continue
+		}
+		var e Entry
+		if msg := decodeEntry(payload, &e); msg != "" {
+			problem(lineNo, "%s", msg)
+			continue
+		}
+		jc.entries = append(jc.entries, e)
+		jc.lines = append(jc.lines, lineNo)
+	}
+	if len(probs) > 0 {
+		sortProblems(probs)
+		return nil, &InvalidError{File: name, Problems: probs, Advice: adviceJournal}
 	}
 	if lineNo == 0 {
 		return nil, nil
 	}
 	return jc, nil
+}
+
+// strictDecode checks payload against sh, then decodes it into v. It
+// returns what is wrong, or "".
+func strictDecode(payload []byte, sh *shape, root string, v any) string {
+	w := newWalker(payload, nil)
+	if err := w.document(sh, []string{root}); err != nil {
+		return "not JSON: " + err.Error()
+	}
+	if len(w.probs) > 0 {
+		msgs := make([]string, len(w.probs))
+		for i, p := range w.probs {
+			msgs[i] = p.Message
+		}
+		return strings.Join(msgs, "; ")
+	}
+	if err := json.Unmarshal(payload, v); err != nil { // the walk checks every type: not reached
+		return err.Error()
+	}
+	return ""
+}
+
+// decode reads a header line, returning what is wrong with it or "".
+func (h *journalHeader) decode(payload []byte) string {
+	if msg := strictDecode(payload, journalHeaderShape, "header", h); msg != "" {
+		return msg
+	}
+	switch {
+	case h.Journal != JournalVersion:
+		return fmt.Sprintf("journal version %d is not supported (this genuinctl reads %d)", h.Journal, JournalVersion)
+	case h.Lineage == "":
+		return "header: lineage is empty"
+	case h.Endpoint == "":
+		return "header: endpoint is empty"
+	case h.Serial < 0:
+		return fmt.Sprintf("header: serial %d is negative", h.Serial)
+	case h.Serial == math.MaxInt64:
+		return fmt.Sprintf("header: serial %d leaves no room for the next write", h.Serial)
+	}
+	return ""
+}
+
+// decodeEntry reads an entry line, returning what is wrong with it or "".
+func decodeEntry(payload []byte, e *Entry) string {
+	if msg := strictDecode(payload, entryShape, "entry", e); msg != "" {
+		return msg
+	}
+	if p := e.problem(); p != nil {
+		return fmt.Sprintf("%s %s: %s", e.Op, e.Address, p.msg)
+	}
+	return ""
 }
 
 func verifyLine(line []byte) ([]byte, error) {

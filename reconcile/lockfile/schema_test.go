@@ -3,8 +3,11 @@ package lockfile_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -13,17 +16,42 @@ import (
 	"github.com/genuin/genuinctl/schema"
 )
 
+var (
+	schemaOnce     sync.Once
+	lockfileSchema *jsonschema.Schema
+	schemaErr      error
+)
+
+// compiledSchema is schema/lockfile.schema.json, compiled once.
+func compiledSchema(t testing.TB) *jsonschema.Schema {
+	t.Helper()
+	schemaOnce.Do(func() {
+		c := jsonschema.NewCompiler()
+		c.Draft = jsonschema.Draft2020
+		if schemaErr = c.AddResource("lockfile.schema.json", bytes.NewReader(schema.Lockfile)); schemaErr == nil {
+			lockfileSchema, schemaErr = c.Compile("lockfile.schema.json")
+		}
+	})
+	if schemaErr != nil {
+		t.Fatal(schemaErr)
+	}
+	return lockfileSchema
+}
+
+// decodeJSON decodes one JSON document, numbers kept exact, as the schema
+// validator wants them.
+func decodeJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var doc any
+	err := dec.Decode(&doc)
+	return doc, err
+}
+
 // TestLockfileMatchesSchema validates a real lockfile, with every kind of
 // record, against schema/lockfile.schema.json.
 func TestLockfileMatchesSchema(t *testing.T) {
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("lockfile.schema.json", bytes.NewReader(schema.Lockfile)); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile("lockfile.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sch := compiledSchema(t)
 	path := filepath.Join(t.TempDir(), "genuin.lock")
 	f, err := lockfile.Open(path, 0, "test")
 	if err != nil {
@@ -35,9 +63,12 @@ func TestLockfileMatchesSchema(t *testing.T) {
 			Fields: lockfile.Fields{"name": json.RawMessage(`"C"`)}}},
 		{Op: lockfile.OpCreated, Address: "community/c", ID: "cid", ShareURL: "https://x/c"},
 		{Op: lockfile.OpPut, Address: "group/c/g", Group: &lockfile.Group{Community: "community/c", CommunityID: "cid",
-			Status: lockfile.StatusPending, ChatID: "chat", Fields: lockfile.Fields{"tags": json.RawMessage(`["a"]`)}}},
+			Status: lockfile.StatusPending, ChatID: "chat", Fields: lockfile.Fields{"tags": json.RawMessage(`["a"]`)},
+			CreateMembers: []string{"user:u"}}},
 		{Op: lockfile.OpCreated, Address: "group/c/g", ID: "gid"},
-		{Op: lockfile.OpMembers, Address: "group/c/g", Added: map[string]string{"user:u": "u", "phone:919876543210": ""}},
+		{Op: lockfile.OpMembers, Address: "group/c/g", Added: map[string]string{"phone:919876543210": ""}},
+		{Op: lockfile.OpPut, Address: "group/c/pending", Group: &lockfile.Group{Community: "community/c", CommunityID: "cid",
+			Status: lockfile.StatusPending, ChatID: "chat3", CreateMembers: []string{"user:a", "user:b"}}},
 		{Op: lockfile.OpPut, Address: "group/f2a05adb-93ce-4a19-b003-3523fa745667/p", Group: &lockfile.Group{
 			CommunityID: "f2a05adb-93ce-4a19-b003-3523fa745667", Status: lockfile.StatusPending, ChatID: "chat2"}},
 	} {
@@ -52,11 +83,139 @@ func TestLockfileMatchesSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc any
-	if err := json.Unmarshal(data, &doc); err != nil {
+	doc, err := decodeJSON(data)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := sch.Validate(doc); err != nil {
 		t.Errorf("the lockfile does not match its schema: %#v\n%s", err, data)
 	}
+}
+
+// TestSchemaAgreesWithParse: the schema accepts every lockfile Parse
+// accepts, and refuses every invalid lockfile of the corpus whose rule a
+// schema can state; the corpus says which rules only Parse checks, and the
+// schema indeed accepts those. FuzzParse checks the first half on any
+// input.
+func TestSchemaAgreesWithParse(t *testing.T) {
+	sch := compiledSchema(t)
+	valid := map[string]string{"base": lockfile.BaseLockfile, "empty": lockfile.EmptyLockfile}
+	for name, content := range lockfile.ValidLockfiles {
+		valid[name] = content
+	}
+	for name, content := range valid {
+		doc, err := decodeJSON([]byte(content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(doc); err != nil {
+			t.Errorf("%s: Parse accepts it, the schema does not: %v", name, err)
+		}
+	}
+	for _, c := range lockfile.InvalidLockfiles {
+		doc, err := decodeJSON([]byte(c.Content()))
+		if err != nil {
+			continue // not JSON: nothing for a schema to say
+		}
+		err = sch.Validate(doc)
+		switch {
+		case c.Schema && err == nil:
+			t.Errorf("%s: the schema accepts it, but it states the rule (%s)", c.Name, c.Message)
+		case !c.Schema && err != nil:
+			t.Errorf("%s: the schema refuses it (%v): mark the case Schema: true", c.Name, err)
+		}
+	}
+}
+
+// FuzzParse: Parse never panics; what it refuses it refuses with an
+// *InvalidError whose every problem has a position; what it accepts, the
+// schema accepts too, and it renders (Marshal) into a lockfile that parses
+// back to an equal state with the same rendering.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(lockfile.BaseLockfile))
+	f.Add([]byte(lockfile.EmptyLockfile))
+	for _, content := range lockfile.ValidLockfiles {
+		f.Add([]byte(content))
+	}
+	for _, c := range lockfile.InvalidLockfiles {
+		f.Add([]byte(c.Content()))
+	}
+	sch := compiledSchema(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		st, err := lockfile.Parse("fuzz.lock", data)
+		if err != nil {
+			var invalid *lockfile.InvalidError
+			if !errors.As(err, &invalid) || len(invalid.Problems) == 0 {
+				t.Fatalf("refused without problems: %v", err)
+			}
+			for _, p := range invalid.Problems {
+				if p.Pos.File != "fuzz.lock" || p.Pos.Line == 0 || p.Pos.Col == 0 {
+					t.Errorf("a problem without a position: %q", p.String())
+				}
+			}
+			return
+		}
+		doc, err := decodeJSON(data)
+		if err != nil {
+			t.Fatalf("Parse accepted what is not JSON: %v", err)
+		}
+		if err := sch.Validate(doc); err != nil {
+			t.Fatalf("Parse accepted what the schema refuses: %v", err)
+		}
+		out, err := lockfile.Marshal(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := lockfile.Parse("again.lock", out)
+		if err != nil {
+			t.Fatalf("the rendering of an accepted lockfile does not parse: %v\n%s", err, out)
+		}
+		if out2, _ := lockfile.Marshal(again); !bytes.Equal(out, out2) {
+			t.Fatalf("the rendering is not stable:\n%s\n%s", out, out2)
+		}
+		if !sameState(st, again) {
+			t.Fatalf("the state changed in a round trip:\n%+v\n%+v", st, again)
+		}
+	})
+}
+
+// sameState compares two states, field values as JSON values.
+func sameState(a, b *lockfile.State) bool {
+	return reflect.DeepEqual(withoutFields(a), withoutFields(b)) && reflect.DeepEqual(fieldValues(a), fieldValues(b))
+}
+
+func withoutFields(st *lockfile.State) lockfile.State {
+	out := *st
+	out.Communities, out.Groups = map[string]*lockfile.Community{}, map[string]*lockfile.Group{}
+	for k, c := range st.Communities {
+		c := *c
+		c.Fields = nil
+		out.Communities[k] = &c
+	}
+	for k, g := range st.Groups {
+		g := *g
+		g.Fields = nil
+		out.Groups[k] = &g
+	}
+	return out
+}
+
+func fieldValues(st *lockfile.State) map[string]any {
+	out := map[string]any{}
+	add := func(addr string, fields lockfile.Fields) {
+		for name, raw := range fields {
+			v, err := decodeJSON(raw)
+			if err != nil {
+				v = "undecodable: " + err.Error()
+			}
+			out[addr+" "+name] = v
+		}
+	}
+	for k, c := range st.Communities {
+		add(k, c.Fields)
+	}
+	for k, g := range st.Groups {
+		add(k, g.Fields)
+	}
+	return out
 }

@@ -1,0 +1,361 @@
+package lockfile
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// The rules a state must keep, beyond its shape (shape.go). Each one is
+// something the reconciler relies on, and each holds for every lockfile
+// genuinctl has written:
+//
+//   - the header: lineage and endpoint are not empty; 0 <= serial <
+//     MaxInt64, so that the next write cannot overflow it;
+//   - a record key is an address: community/<handle> or
+//     group/<community>/<key>, each part non-empty, without '/' or control
+//     characters; a record is not null;
+//   - a community's handle is its address's; its status is pending or
+//     created; a created community has its community_id (its groups are
+//     created with it);
+//   - a group's status is pending or created; its chat_id is not empty and
+//     no other group has it (an update would go to the other's chat); its
+//     community, when set, is the community of its address;
+//   - member identities are user:<id> or phone:<digits>; create_members,
+//     only on a pending group, lists distinct user:<id> identities.
+//
+// A group's community need not be recorded: "state rm" may forget a
+// community and keep its groups.
+
+// Validate checks the state against every rule a lockfile must keep. It
+// is what Load and Checkpoint check, for callers that build or store a
+// State another way.
+func (s *State) Validate() error {
+	if probs := s.problems(); len(probs) > 0 {
+		return &InvalidError{Problems: finish("", nil, nil, probs), Advice: "the state is invalid"}
+	}
+	return nil
+}
+
+// problems lists every rule the state breaks, in address order.
+func (s *State) problems() []Problem {
+	var probs []Problem
+	if s.FormatVersion != FormatVersion {
+		probs = append(probs, problemOf([]string{"format_version"},
+			"format_version %d is not supported by this genuinctl (it reads version %d)", s.FormatVersion, FormatVersion))
+	}
+	if s.Lineage == "" {
+		probs = append(probs, problemOf([]string{"lineage"}, "lineage is empty"))
+	}
+	switch {
+	case s.Serial < 0:
+		probs = append(probs, problemOf([]string{"serial"}, "serial %d is negative", s.Serial))
+	case s.Serial == math.MaxInt64:
+		probs = append(probs, problemOf([]string{"serial"}, "serial %d leaves no room for the next write", s.Serial))
+	}
+	if s.Endpoint == "" {
+		probs = append(probs, problemOf([]string{"endpoint"}, "endpoint is empty"))
+	}
+	for _, addr := range sortedKeys(s.Communities) {
+		for _, p := range communityProblems(addr, s.Communities[addr]) {
+			probs = append(probs, problemOf(append([]string{"communities", addr}, p.field...), "%s", p.msg))
+		}
+	}
+	chats := make(map[string]string, len(s.Groups))
+	for _, addr := range sortedKeys(s.Groups) {
+		g := s.Groups[addr]
+		for _, p := range groupProblems(addr, g) {
+			probs = append(probs, problemOf(append([]string{"groups", addr}, p.field...), "%s", p.msg))
+		}
+		if g == nil || g.ChatID == "" {
+			continue
+		}
+		if other, ok := chats[g.ChatID]; ok {
+			probs = append(probs, problemOf([]string{"groups", addr, "chat_id"},
+				"chat_id %q is also the chat_id of %s: each group has its own", g.ChatID, other))
+		} else {
+			chats[g.ChatID] = addr
+		}
+	}
+	return probs
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// recordProblem is a broken rule inside one record: the field (path) and
+// what is wrong.
+type recordProblem struct {
+	field []string
+	msg   string
+}
+
+func (p recordProblem) Error() string { return p.msg }
+
+const (
+	communityPrefix = "community/"
+	groupPrefix     = "group/"
+)
+
+// parseAddress checks a record's address and returns its parts: for
+// community/<handle>, the handle; for group/<community>/<key>, the
+// community (a handle or a community_id) and the key.
+func parseAddress(addr string) (isGroup bool, community, key string, err error) {
+	switch {
+	case strings.HasPrefix(addr, communityPrefix):
+		handle := addr[len(communityPrefix):]
+		if err := addressPart(handle); err != nil {
+			return false, "", "", fmt.Errorf("%q is not an address community/<handle>: the handle %v", addr, err)
+		}
+		return false, handle, "", nil
+	case strings.HasPrefix(addr, groupPrefix):
+		community, key, ok := strings.Cut(addr[len(groupPrefix):], "/")
+		if !ok {
+			return true, "", "", fmt.Errorf("%q is not an address group/<community>/<key>", addr)
+		}
+		if err := addressPart(community); err != nil {
+			return true, "", "", fmt.Errorf("%q is not an address group/<community>/<key>: the community %v", addr, err)
+		}
+		if err := addressPart(key); err != nil {
+			return true, "", "", fmt.Errorf("%q is not an address group/<community>/<key>: the key %v", addr, err)
+		}
+		return true, community, key, nil
+	}
+	return false, "", "", fmt.Errorf("%q is not an address (community/<handle> or group/<community>/<key>)", addr)
+}
+
+// addressPart checks one part of an address.
+func addressPart(s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("is empty")
+	case strings.Contains(s, "/"):
+		return fmt.Errorf("contains '/'")
+	case hasControl(s):
+		return fmt.Errorf("contains a control character")
+	}
+	return nil
+}
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
+// validIdentity reports whether id is a member identity: user:<id> or
+// phone:<digits> (or, for userOnly, user:<id> only).
+func validIdentity(id string, userOnly bool) bool {
+	rest, ok := strings.CutPrefix(id, "user:")
+	if !ok && !userOnly {
+		rest, ok = strings.CutPrefix(id, "phone:")
+	}
+	return ok && rest != "" && !hasControl(rest)
+}
+
+func validStatus(s string) bool { return s == StatusPending || s == StatusCreated }
+
+func statusProblem(s string) recordProblem {
+	return recordProblem{[]string{"status"}, fmt.Sprintf("status %q is neither %q nor %q", s, StatusPending, StatusCreated)}
+}
+
+// communityProblems checks one community record at addr.
+func communityProblems(addr string, c *Community) []recordProblem {
+	isGroup, handle, _, err := parseAddress(addr)
+	if err == nil && isGroup {
+		err = fmt.Errorf("%q is a group's address, not a community's", addr)
+	}
+	if err != nil {
+		return []recordProblem{{nil, err.Error()}}
+	}
+	if c == nil {
+		return []recordProblem{{nil, "the record is null"}}
+	}
+	var probs []recordProblem
+	if c.Handle != handle {
+		probs = append(probs, recordProblem{[]string{"handle"}, fmt.Sprintf("handle %q is not the handle of the address (%q)", c.Handle, handle)})
+	}
+	if !validStatus(c.Status) {
+		probs = append(probs, statusProblem(c.Status))
+	}
+	if c.Status == StatusCreated && c.CommunityID == "" {
+		probs = append(probs, recordProblem{[]string{"status"}, "a created community must have its community_id"})
+	}
+	return probs
+}
+
+// groupProblems checks one group record at addr.
+func groupProblems(addr string, g *Group) []recordProblem {
+	isGroup, community, _, err := parseAddress(addr)
+	if err == nil && !isGroup {
+		err = fmt.Errorf("%q is a community's address, not a group's", addr)
+	}
+	if err != nil {
+		return []recordProblem{{nil, err.Error()}}
+	}
+	if g == nil {
+		return []recordProblem{{nil, "the record is null"}}
+	}
+	var probs []recordProblem
+	if !validStatus(g.Status) {
+		probs = append(probs, statusProblem(g.Status))
+	}
+	if g.ChatID == "" {
+		probs = append(probs, recordProblem{[]string{"chat_id"}, "chat_id is empty"})
+	}
+	if g.Community != "" && g.Community != communityPrefix+community {
+		probs = append(probs, recordProblem{[]string{"community"},
+			fmt.Sprintf("community %q is not the community of the address (%s)", g.Community, communityPrefix+community)})
+	}
+	for _, id := range sortedKeys(g.Members) {
+		if !validIdentity(id, false) {
+			probs = append(probs, recordProblem{[]string{"members", id}, fmt.Sprintf("member %q is not user:<id> or phone:<digits>", id)})
+		}
+	}
+	if len(g.CreateMembers) > 0 && g.Status != StatusPending {
+		probs = append(probs, recordProblem{[]string{"create_members"}, "create_members belong to a pending create only, not to a " + g.Status + " group"})
+	}
+	seen := make(map[string]bool, len(g.CreateMembers))
+	for i, id := range g.CreateMembers {
+		field := []string{"create_members", fmt.Sprintf("[%d]", i)}
+		switch {
+		case !validIdentity(id, true):
+			probs = append(probs, recordProblem{field, fmt.Sprintf("create_members[%d] %q is not user:<id>", i, id)})
+		case seen[id]:
+			probs = append(probs, recordProblem{field, fmt.Sprintf("create_members[%d] %q is listed twice", i, id)})
+		}
+		seen[id] = true
+	}
+	return probs
+}
+
+// Validate checks an entry on its own: a known operation on an address of
+// the right kind, with exactly the data that operation takes, and a valid
+// record for a put. Whether it applies to a state is for applying it to
+// say.
+func (e *Entry) Validate() error {
+	if p := e.problem(); p != nil {
+		return p
+	}
+	return nil
+}
+
+func (e *Entry) problem() *recordProblem {
+	fail := func(field, format string, args ...any) *recordProblem {
+		var path []string
+		if field != "" {
+			path = []string{field}
+		}
+		return &recordProblem{path, fmt.Sprintf(format, args...)}
+	}
+	var allowed []string
+	switch e.Op {
+	case OpPut:
+		allowed = []string{"community", "group"}
+	case OpCreated:
+		allowed = []string{"id", "share_url"}
+	case OpFields:
+		allowed = []string{"fields", "cleared"}
+	case OpMembers:
+		allowed = []string{"added", "removed"}
+	case OpMove:
+		allowed = []string{"to"}
+	case OpDelete:
+	default:
+		return fail("op", "unknown operation %q", e.Op)
+	}
+	for _, name := range e.payload() {
+		if !slices.Contains(allowed, name) {
+			return fail(name, "a %s entry takes no %s", e.Op, name)
+		}
+	}
+	isGroup, community, _, err := parseAddress(e.Address)
+	if err != nil {
+		return fail("address", "%v", err)
+	}
+	needGroup := func() *recordProblem {
+		if !isGroup {
+			return fail("address", "a %s entry applies to a group only", e.Op)
+		}
+		return nil
+	}
+	switch e.Op {
+	case OpPut:
+		switch {
+		case e.Community == nil && e.Group == nil:
+			return fail("", "no record to store")
+		case e.Community != nil && e.Group != nil:
+			return fail("", "both a community and a group to store")
+		case e.Community != nil:
+			if probs := communityProblems(e.Address, e.Community); len(probs) > 0 {
+				return &recordProblem{append([]string{"community"}, probs[0].field...), probs[0].msg}
+			}
+		default:
+			if probs := groupProblems(e.Address, e.Group); len(probs) > 0 {
+				return &recordProblem{append([]string{"group"}, probs[0].field...), probs[0].msg}
+			}
+		}
+	case OpCreated:
+		if !isGroup && e.ID == "" {
+			return fail("id", "no id: a created community must have its community_id")
+		}
+	case OpFields:
+		if p := needGroup(); p != nil {
+			return p
+		}
+	case OpMembers:
+		if p := needGroup(); p != nil {
+			return p
+		}
+		for _, id := range sortedKeys(e.Added) {
+			if !validIdentity(id, false) {
+				return fail("added", "member %q is not user:<id> or phone:<digits>", id)
+			}
+		}
+		for _, id := range e.Removed {
+			if !validIdentity(id, false) {
+				return fail("removed", "member %q is not user:<id> or phone:<digits>", id)
+			}
+		}
+	case OpMove:
+		if p := needGroup(); p != nil {
+			return p
+		}
+		toGroup, toCommunity, _, err := parseAddress(e.To)
+		switch {
+		case err != nil:
+			return fail("to", "%v", err)
+		case !toGroup || toCommunity != community:
+			return fail("to", "a group moves only to another key in its community (%s → %s)", e.Address, e.To)
+		case e.To == e.Address:
+			return fail("to", "a move to itself")
+		}
+	}
+	return nil
+}
+
+// payload names the data an entry carries besides its op and address.
+func (e *Entry) payload() []string {
+	var names []string
+	add := func(set bool, name string) {
+		if set {
+			names = append(names, name)
+		}
+	}
+	add(e.Community != nil, "community")
+	add(e.Group != nil, "group")
+	add(e.ID != "", "id")
+	add(e.ShareURL != "", "share_url")
+	add(e.Fields != nil, "fields")
+	add(e.Cleared != nil, "cleared")
+	add(e.Added != nil, "added")
+	add(e.Removed != nil, "removed")
+	add(e.To != "", "to")
+	return names
+}
