@@ -279,7 +279,7 @@ func (c *Client) networkError(op string, err error, sent bool) *APIError {
 		Kind:           KindTransient,
 		OutcomeUnknown: sent,
 		cause:          err,
-		causeText:      c.scrub(err.Error()),
+		causeText:      c.printable(err.Error(), maxCauseBytes), // may quote a server's bytes
 	}
 }
 
@@ -295,8 +295,13 @@ func isDialError(err error) bool {
 // over the limit, cut short, and is never decoded.
 func (c *Client) decode(op string, resp *http.Response, body []byte) (*result, *APIError) {
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	var errData json.RawMessage // the envelope's data, once decoded
 	fail := func(code, msg string) *APIError {
-		e := &APIError{Op: op, Status: resp.StatusCode, Code: code, Message: c.scrub(msg), Kind: classify(resp.StatusCode, code)}
+		e := &APIError{
+			Op: op, Status: resp.StatusCode, Code: code, Kind: classify(resp.StatusCode, code),
+			Message: c.printable(msg, maxMessageBytes),
+			Detail:  c.printable(detail(errData, resp.Header), maxDetailBytes),
+		}
 		if !ok {
 			e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 			e.OutcomeUnknown = resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout
@@ -334,6 +339,7 @@ func (c *Client) decode(op string, resp *http.Response, body []byte) (*result, *
 	// success and a string on errors; either type is accepted for both.
 	code := rawString(top["code"])
 	msg := rawString(top["message"])
+	errData = top["data"]
 	if !ok {
 		return nil, fail(code, msg)
 	}

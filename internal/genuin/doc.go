@@ -63,6 +63,28 @@
 //   - update_conversation is idempotent, and what group create answers to a
 //     chat_id it already holds is unknown.
 //
+// # Errors
+//
+// An *APIError states what happened, the API's documented fields first:
+//
+//	op: HTTP status, code CODE: message (detail: ...)
+//
+// Code and Message are the envelope's, as sent (the create endpoints' 400
+// is a bare {} and has neither). Detail is whatever the server said beyond
+// them, and is shown only when present: the docs promise none (error data
+// is always {}), so nothing depends on it. It comes from a non-empty error
+// data (re-encoded by the client) and from Genuinctl-Sandbox-Reason, a
+// header only genuinctl's own sandbox sends. Message, Detail and a network
+// error's text come from a server: they are scrubbed of every credential,
+// their control and invisible characters are escaped, and they are capped
+// (200, 200 and 400 bytes).
+//
+// Hint says what the user can do, one per documented code (and for the
+// statuses 400, 401, 412 and 429 when no code is given). Error never
+// includes it: a caller that knows more (the address, the command) says it
+// better, and a view shows a hint once rather than on every line. Hints
+// quote nothing from the request or the response.
+//
 // # Invariants
 //
 // A Client is safe for concurrent use. Failures of a call are *APIError

@@ -15,6 +15,7 @@ const (
 	CodeInvalidUse       = "5166" // 412: "Invalid Use of API" (precondition failed)
 	CodeCategoryNotFound = "5220" // 404 on community create: unknown category id
 	CodeHandleExists     = "5216" // 500 on community create: handle already taken
+	CodeCommunityGone    = "5218" // 404 on community/add_users: the community no longer exists
 	CodeVideoNotFound    = "5026" // 500 on group create: the recorded video is unknown
 	CodeUnauthorized     = "5159" // 401: missing, invalid or expired token
 	CodeUpdateFailed     = "5158" // 500 on update_conversation: could not update
@@ -73,7 +74,12 @@ type APIError struct {
 	Status  int    // HTTP status; 0 when no response was received
 	Code    string // the API's error code ("5216"); "" when the body carried none
 	Message string // the API's message (or the client's explanation), scrubbed
-	Kind    Kind
+	// Detail is what the server said beyond code and message, "" when it
+	// said nothing more (the documented error bodies never do): a non-empty
+	// error data, and the sandbox's Genuinctl-Sandbox-Reason header. It is
+	// scrubbed, its control characters escaped and its length capped.
+	Detail string
+	Kind   Kind
 	// RetryAfter is the wait the server asked for (429/503 Retry-After), 0 if none.
 	RetryAfter time.Duration
 	// OutcomeUnknown is true when the request may have been processed although
@@ -86,7 +92,12 @@ type APIError struct {
 	causeText string
 }
 
-// Error formats the error, e.g. `group/create: HTTP 500, code 5026: Could not find the video.`
+// Error formats what happened, e.g.
+//
+//	update_conversation: HTTP 400, code 1099: An unexpected error occurred processing the request (detail: members_added[0]: unknown user_id "u-9")
+//
+// It states facts only; what the user can do is Hint's, for the caller to
+// show.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Op)
@@ -106,6 +117,11 @@ func (e *APIError) Error() string {
 	if e.causeText != "" {
 		b.WriteString(": ")
 		b.WriteString(e.causeText)
+	}
+	if e.Detail != "" {
+		b.WriteString(" (detail: ")
+		b.WriteString(e.Detail)
+		b.WriteString(")")
 	}
 	if e.OutcomeUnknown {
 		b.WriteString(" (the request may have been processed; outcome unknown)")
@@ -132,7 +148,7 @@ func classify(status int, code string) Kind {
 		return KindInvalid
 	case CodeUnauthorized:
 		return KindAuth
-	case CodeCategoryNotFound, CodeBrandNotExists:
+	case CodeCategoryNotFound, CodeBrandNotExists, CodeCommunityGone:
 		return KindNotFound
 	case CodeHandleExists:
 		return KindConflict
@@ -152,4 +168,66 @@ func classify(status int, code string) Kind {
 		return KindServer
 	}
 	return KindUnknown
+}
+
+// Hints, one per documented code (and per documented status, for the error
+// bodies that carry no code). They name no value from the request or the
+// response, so no credential can appear in one.
+const (
+	hintAuth = "the API refused the credentials: check GENUIN_TOKEN or the file given to --token-file, " +
+		"or GENUIN_API_KEY and GENUIN_API_SECRET (a token may have expired)"
+	hintUnknownKey  = "no brand has this API key: check GENUIN_API_KEY"
+	hintInvalidUse  = "Genuin refused this use of the API (a precondition was not met): check that the credentials are the brand's API key and secret, or a token issued for them"
+	hintCategory    = "a category id under categories.existing is unknown to Genuin: use an existing id, or name the category under categories.new"
+	hintHandleTaken = "the handle is taken: choose another, or if the community is yours, record its id with genuinctl import"
+	hintCommunity   = "the community no longer exists on this endpoint"
+	hintVideo       = "the recorded video is not in Genuin's storage: check video_name and video_path (videos reach storage outside this API)"
+	hintUpdate      = "the update could not be applied: for example the group's chat_id does not exist on this endpoint (was the sandbox reset, or the lockfile made against another endpoint?)"
+	hintInvalid     = "the request was refused as invalid: the detail says why"
+	hintInvalidBare = "the request was refused as invalid, and the API gives no reason: check the fields sent against the API's documentation"
+	hintRateLimited = "the API is rate limiting this client: wait a while and try again"
+)
+
+// Hint says what the user can do about the error, for the documented codes
+// and statuses; "" when there is nothing useful to add. The code decides
+// first, then the status (the create endpoints' 400 carries no code).
+func (e *APIError) Hint() string {
+	switch e.Code {
+	case CodeUnauthorized:
+		return hintAuth
+	case CodeBrandNotExists:
+		return hintUnknownKey
+	case CodeInvalidUse:
+		return hintInvalidUse
+	case CodeCategoryNotFound:
+		return hintCategory
+	case CodeHandleExists:
+		return hintHandleTaken
+	case CodeCommunityGone:
+		return hintCommunity
+	case CodeVideoNotFound:
+		return hintVideo
+	case CodeUpdateFailed:
+		return hintUpdate
+	case CodeBadRequest:
+		return e.invalidHint()
+	}
+	switch e.Status {
+	case http.StatusUnauthorized:
+		return hintAuth
+	case http.StatusBadRequest:
+		return e.invalidHint()
+	case http.StatusPreconditionFailed:
+		return hintInvalidUse
+	case http.StatusTooManyRequests:
+		return hintRateLimited
+	}
+	return ""
+}
+
+func (e *APIError) invalidHint() string {
+	if e.Detail != "" {
+		return hintInvalid
+	}
+	return hintInvalidBare
 }

@@ -188,10 +188,14 @@ func TestNoSecretInAnyError(t *testing.T) {
 		userName  = "userinfo-secret-user"
 	)
 	secrets := []string{testToken, testKey, testSecret, exchanged, urlSecret, userName}
-	// echo sends back every credential the client holds (it can hide no other).
+	// echo sends back every credential the client holds (it can hide no
+	// other) in the message, the data (plainly and \u-escaped) and the
+	// sandbox's reason header.
 	echo := func(w http.ResponseWriter, r *http.Request, status int) {
 		msg := strings.Join([]string{testKey, testSecret, r.Header.Get("Authorization")}, " ")
-		reply(w, status, fmt.Appendf(nil, `{"code":"5159","message":%q,"data":{"token":%q}}`, msg, testToken))
+		escaped := strings.ReplaceAll(msg, "e", `\u0065`)
+		w.Header().Set(sandboxReasonHeader, msg)
+		reply(w, status, fmt.Appendf(nil, `{"code":"5159","message":%q,"data":{"echo":%q,"escaped":"%s"}}`, msg, msg, escaped))
 	}
 	keyed := Options{APIKey: testKey, APISecret: testSecret}
 	full := func(opts Options) Options {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -60,7 +61,7 @@ type leaderView struct {
 
 func (s *Server) createCommunity(req *apiRequest) reply {
 	if !req.owner.IsBrandSystemUser {
-		return fail(http.StatusPreconditionFailed, "5166", "XXXX-[Invalid Use of API]", "token does not belong to a brand system user")
+		return fail(http.StatusPreconditionFailed, "5166", "XXXX-[Invalid Use of API]", "the token's user is not a brand system user")
 	}
 	var in communityRequest
 	if err := decodeBody(req.body, &in); err != nil {
@@ -74,9 +75,10 @@ func (s *Server) createCommunity(req *apiRequest) reply {
 		return badCreate("handle %q: use 3-50 letters, digits, '_', '-' or '.'", in.Handle)
 	}
 	st := s.st
-	for _, id := range in.Categories.Existing {
+	for i, id := range in.Categories.Existing {
 		if _, found := st.categoryByID[id]; !found {
-			return fail(http.StatusNotFound, "5220", "XXXX-[community categories does not exists.]", "unknown category")
+			return fail(http.StatusNotFound, "5220", "XXXX-[community categories does not exists.]",
+				fmt.Sprintf("categories.existing[%d]: unknown category id %d", i, id))
 		}
 	}
 	for _, n := range in.Categories.New {
@@ -86,18 +88,19 @@ func (s *Server) createCommunity(req *apiRequest) reply {
 	}
 	members := []Member{st.member(req.owner, roleOwner)}
 	seen := map[string]bool{req.owner.UserID: true}
-	for _, u := range in.Users {
+	for i, u := range in.Users {
 		user := st.userByID[u.UserID]
 		if user == nil {
-			return badCreate("users: unknown user_id %q", u.UserID)
+			return badCreate("users[%d]: unknown user_id %q", i, u.UserID)
 		}
 		if !seen[user.UserID] {
 			seen[user.UserID] = true
 			members = append(members, st.member(user, roleMember))
 		}
 	}
-	if st.communityByName[strings.ToLower(in.Handle)] != nil {
-		return fail(http.StatusInternalServerError, "5216", "XXXX-[community handle already exists.]", "duplicate handle")
+	if taken := st.communityByName[strings.ToLower(in.Handle)]; taken != nil {
+		return fail(http.StatusInternalServerError, "5216", "XXXX-[community handle already exists.]",
+			fmt.Sprintf("handle %q is taken by community_id %s", taken.Handle, taken.CommunityID))
 	}
 
 	cats := append([]int{}, in.Categories.Existing...)

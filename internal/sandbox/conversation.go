@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -44,18 +45,19 @@ func (s *Server) updateConversation(req *apiRequest) reply {
 	st := s.st
 	g := st.groupByID[req.chatID]
 	if g == nil {
-		return fail(http.StatusInternalServerError, "5158", "Could not update the conversation.", "unknown chat_id")
+		return fail(http.StatusInternalServerError, "5158", "Could not update the conversation.",
+			fmt.Sprintf("chat_id %q does not exist", req.chatID))
 	}
-	refs, reason := st.checkRefs(in.MembersAdded)
-	if reason != "" {
-		return bad1099("members_added: %s", reason)
+	if reason := st.checkRefs("members_added", in.MembersAdded); reason != "" {
+		return bad1099("%s", reason)
 	}
+	refs := in.MembersAdded
 	if in.Name != nil && strings.TrimSpace(*in.Name) == "" {
 		return bad1099("name must not be empty")
 	}
 	for _, id := range in.MembersRemoved {
 		if g.memberRole(id) == roleOwner {
-			return bad1099("members_removed: %s is the group's owner", id)
+			return bad1099("members_removed: %q is the group's owner", id)
 		}
 	}
 

@@ -34,6 +34,10 @@
 //     The file starts with a format marker ("genuinctl-sandbox-state") and
 //     a version; New refuses a corrupt, foreign, newer or inconsistent file
 //     with an error naming it and never overwrites it.
+//   - Every world has an instance id (Server.Instance), created with it and
+//     kept in its data file: a sandbox started without its data file is a
+//     new world with a new id, so a client can tell that what it recorded
+//     in the old one is gone.
 //   - member_id equals user_id for every member, including the avatar users
 //     that phone numbers create. The token's user (the brand system user) is
 //     role 1, status 1; every added member is role 2, status 2.
@@ -56,9 +60,17 @@
 //     JSON: 400/1099. Auth itself needs no token ("Auth required: YES" is
 //     read as a template artefact).
 //   - 400 bodies: the create guides show {}; the sandbox sends a bare {} on
-//     community and group create (the reason goes in an X-Sandbox-Reason
-//     header and the request log) and the enveloped 400/1099 on auth and
+//     community and group create and the enveloped 400/1099 on auth and
 //     update_conversation, as documented there.
+//   - Why a request failed: the documented error bodies say nothing beyond
+//     code and message (data is {}, or the body is a bare {}), and the
+//     sandbox keeps them exactly so. Its reason goes instead in its own
+//     response header, Genuinctl-Sandbox-Reason (ReasonHeader), on every
+//     error response, and in the request log. No Genuin server sends this
+//     header; a client may show it and must not need it. The reason names
+//     the field and index at fault (`members_added[2]: unknown user_id
+//     "..."`), never quotes a token, an API key or secret or a phone_number,
+//     and is cut to 512 bytes.
 //   - Unknown fields are ignored; wrong JSON types are a 400. Content-Type
 //     is not checked. A body over 1 MiB is a 400. An unknown path is 404 and
 //     a wrong method 405 (Allow header), both enveloped with code "404" /

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -75,7 +76,7 @@ func (s *Server) createGroup(req *apiRequest) reply {
 	st := s.st
 	if g := st.groupByID[in.ChatID]; g != nil {
 		if s.cfg.DuplicateChatID == DuplicateError {
-			return bad1099("chat_id %s already exists", in.ChatID)
+			return bad1099("chat_id %q already exists: this sandbox runs with duplicate chat_id mode \"error\"", in.ChatID)
 		}
 		rep := ok("Group has been created successfully.", s.groupData(g))
 		rep.changed = false
@@ -83,20 +84,25 @@ func (s *Server) createGroup(req *apiRequest) reply {
 	}
 	c := st.communityByID[in.CommunityID]
 	if c == nil {
-		return badCreate("community %s does not exist", in.CommunityID)
+		return badCreate("community_id %q does not exist", in.CommunityID)
 	}
 	if in.TemplateID.set && !st.hasTemplate(in.TemplateID.v) {
 		return badCreate("template_id %d does not exist", in.TemplateID.v)
 	}
-	refs, reason := st.checkRefs(in.Group.Members)
-	if reason != "" {
-		return badCreate("group.members: %s", reason)
+	if reason := st.checkRefs("group.members", in.Group.Members); reason != "" {
+		return badCreate("%s", reason)
 	}
+	refs := in.Group.Members
 	var video *GroupVideo
 	if v := in.RecordedVideo; v != nil {
 		seeded, found := st.video(v.VideoName)
-		if !found || v.VideoPath != "" && v.VideoPath != seeded.VideoPath {
-			return fail(http.StatusInternalServerError, "5026", "Could not find the video.", "video not seeded")
+		switch {
+		case !found:
+			return fail(http.StatusInternalServerError, "5026", "Could not find the video.",
+				fmt.Sprintf("recorded_video.video_name %q is not in storage: the sandbox holds only its seeded videos", v.VideoName))
+		case v.VideoPath != "" && v.VideoPath != seeded.VideoPath:
+			return fail(http.StatusInternalServerError, "5026", "Could not find the video.",
+				fmt.Sprintf("recorded_video.video_path %q: video %q is stored under %q", v.VideoPath, v.VideoName, seeded.VideoPath))
 		}
 		if len(v.MetaData) > 0 && !json.Valid(v.MetaData) {
 			return badCreate("recorded_video.meta_data is not JSON")
@@ -144,24 +150,26 @@ func (s *Server) createGroup(req *apiRequest) reply {
 	return ok("Group has been created successfully.", s.groupData(g))
 }
 
-// checkRefs validates member references without changing anything, so a
-// request that fails creates no avatar users.
-func (st *store) checkRefs(refs []memberRef) ([]memberRef, string) {
-	for _, m := range refs {
+// checkRefs validates the member references of field without changing
+// anything, so a request that fails creates no avatar users. It returns
+// why the first bad one is refused, naming it by index ("" if all are
+// good); a phone number is never quoted, as it is personal data.
+func (st *store) checkRefs(field string, refs []memberRef) string {
+	for i, m := range refs {
 		switch {
 		case m.UserID != "":
 			if st.userByID[m.UserID] == nil {
-				return nil, "unknown user_id " + strconv.Quote(m.UserID)
+				return fmt.Sprintf("%s[%d]: unknown user_id %q", field, i, m.UserID)
 			}
 		case m.PhoneNumber != "":
 			if !validPhone(m.PhoneNumber) {
-				return nil, "phone_number " + strconv.Quote(m.PhoneNumber) + " is not 6-15 digits"
+				return fmt.Sprintf("%s[%d]: phone_number is not 6-15 digits", field, i)
 			}
 		default:
-			return nil, "a member needs user_id or phone_number"
+			return fmt.Sprintf("%s[%d]: a member needs user_id or phone_number", field, i)
 		}
 	}
-	return refs, ""
+	return ""
 }
 
 // resolve turns checked references into users, creating avatar users for

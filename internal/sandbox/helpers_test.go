@@ -113,7 +113,7 @@ func (r *result) want(t testing.TB, status int, code string) {
 	t.Helper()
 	if r.status != status || r.code() != code {
 		t.Fatalf("got %d code %q (%s, reason %q), want %d code %q",
-			r.status, r.code(), bytes.TrimSpace(r.raw), r.header.Get("X-Sandbox-Reason"), status, code)
+			r.status, r.code(), bytes.TrimSpace(r.raw), r.header.Get(ReasonHeader), status, code)
 	}
 	if code == "" && string(bytes.TrimSpace(r.raw)) != "{}" {
 		t.Fatalf("body %s, want a bare {}", r.raw)

@@ -10,17 +10,20 @@ import (
 )
 
 // The data file starts with a format marker and a version so a foreign or
-// future file is refused rather than misread or overwritten.
+// future file is refused rather than misread or overwritten. Version 2
+// added the instance id; a version 1 file is read and given one.
 const (
 	fileFormat  = "genuinctl-sandbox-state"
-	fileVersion = 1
+	fileVersion = 2
 )
 
 // fileHead is everything in the data file except users, communities and
 // groups, which are written from per-object cached encodings.
 type fileHead struct {
-	Format     string     `json:"format"`
-	Version    int        `json:"version"`
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+	// Instance identifies this sandbox's world (see Server.Instance).
+	Instance   string     `json:"instance"`
 	Brand      Brand      `json:"brand"`
 	Categories []Category `json:"categories"`
 	Videos     []Video    `json:"videos"`
@@ -35,6 +38,17 @@ type fileState struct {
 	Users       []*User      `json:"users"`
 	Communities []*Community `json:"communities"`
 	Groups      []*Group     `json:"groups"`
+}
+
+// Instance identifies the world this sandbox holds: a random id created
+// with it and kept in its data file. A sandbox started without its data
+// file (deleted, moved, or never written) is a new world with a new id, so
+// a client that recorded objects in the old one can tell that they are
+// gone.
+func (s *Server) Instance() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.instance
 }
 
 // Save writes the state to DataFile atomically: a temporary file in the
@@ -81,7 +95,7 @@ func (s *Server) flush(gen uint64, force bool) error {
 // copy of the file rather than a marshal of every object.
 func (st *store) encode(buf []byte) ([]byte, error) {
 	head, err := json.Marshal(fileHead{
-		Format: fileFormat, Version: fileVersion, Brand: st.brand, Categories: st.categories,
+		Format: fileFormat, Version: fileVersion, Instance: st.instance, Brand: st.brand, Categories: st.categories,
 		Videos: st.videos, Templates: st.templates, APIKeys: st.apiKeys, Tokens: st.tokens,
 	})
 	if err != nil {
@@ -172,8 +186,8 @@ func load(path string) (*store, error) {
 	if marker.Format != fileFormat {
 		return nil, fmt.Errorf("sandbox data file %s is not a genuinctl sandbox state file (format %q, want %q); refusing to replace it", path, marker.Format, fileFormat)
 	}
-	if marker.Version != fileVersion {
-		return nil, fmt.Errorf("sandbox data file %s has version %d; this genuinctl reads version %d", path, marker.Version, fileVersion)
+	if marker.Version < 1 || marker.Version > fileVersion {
+		return nil, fmt.Errorf("sandbox data file %s has version %d; this genuinctl reads versions 1 to %d", path, marker.Version, fileVersion)
 	}
 	var fs fileState
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -191,6 +205,9 @@ func load(path string) (*store, error) {
 // store rebuilds the indexes, checking that every reference resolves.
 func (fs *fileState) store() (*store, error) {
 	st := newStore()
+	if fs.Instance != "" { // a version 1 file has none and keeps the new one
+		st.instance = fs.Instance
+	}
 	st.brand = fs.Brand
 	st.videos, st.templates, st.apiKeys, st.tokens = fs.Videos, fs.Templates, fs.APIKeys, fs.Tokens
 	for _, c := range fs.Categories {

@@ -35,7 +35,7 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, &head); err != nil || head.Format != fileFormat || head.Version != 1 {
+	if err := json.Unmarshal(b, &head); err != nil || head.Format != fileFormat || head.Version != fileVersion {
 		t.Fatalf("file head = %+v, %v", head, err)
 	}
 
@@ -70,7 +70,7 @@ func TestPersistenceRefusesBadFiles(t *testing.T) {
 		"empty":          ``,
 		"foreign":        `{"name":"my-app","version":"1.0.0"}`,
 		"not an object":  `[1,2,3]`,
-		"future version": `{"format":"genuinctl-sandbox-state","version":2}`,
+		"future version": `{"format":"genuinctl-sandbox-state","version":3}`,
 		"dangling":       `{"format":"genuinctl-sandbox-state","version":1,"users":[],"communities":[],"groups":[{"chat_id":"x","community_id":"missing"}]}`,
 	}
 	for name, content := range tests {
@@ -87,6 +87,40 @@ func TestPersistenceRefusesBadFiles(t *testing.T) {
 				t.Error("the file was changed")
 			}
 		})
+	}
+}
+
+// TestInstance: a sandbox's instance id is created with its world, kept
+// in its data file, and new when the data file is gone; a version 1 data
+// file, which has none, is read and given one.
+func TestInstance(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "sandbox.json")
+	first := newHarness(t, Config{DataFile: file}).s
+	if err := first.Save(); err != nil {
+		t.Fatal(err)
+	}
+	again := newHarness(t, Config{DataFile: file}).s
+	if first.Instance() == "" || again.Instance() != first.Instance() {
+		t.Errorf("instance %q after a restart, want %q", again.Instance(), first.Instance())
+	}
+	if other := newHarness(t, Config{DataFile: filepath.Join(dir, "other.json")}).s; other.Instance() == first.Instance() {
+		t.Error("a new data file must give a new instance")
+	}
+
+	v1 := filepath.Join(dir, "v1.json")
+	if err := os.WriteFile(v1, []byte(`{"format":"genuinctl-sandbox-state","version":1,"users":[],"communities":[],"groups":[]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := newHarness(t, Config{DataFile: v1}).s
+	if old.Instance() == "" {
+		t.Fatal("a version 1 data file must be given an instance")
+	}
+	if err := old.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if got := newHarness(t, Config{DataFile: v1}).s.Instance(); got != old.Instance() {
+		t.Errorf("the instance given to a version 1 file was not kept: %q, want %q", got, old.Instance())
 	}
 }
 

@@ -137,7 +137,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	d := s.faults.decide(s.now())
 	if d.limited {
-		rep := fail(http.StatusTooManyRequests, "429", "Too Many Requests", "rate limit")
+		rep := fail(http.StatusTooManyRequests, "429", "Too Many Requests", "fault injected by the sandbox: rate limit")
 		rep.header = http.Header{"Retry-After": {fmt.Sprint(d.retryAfter)}}
 		s.record(ep.name, r, rep, faultRateLimit)
 		writeReply(w, rep)
@@ -153,7 +153,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if d.fail {
-		rep := fail(http.StatusServiceUnavailable, "503", "Service Unavailable", "injected failure")
+		rep := fail(http.StatusServiceUnavailable, "503", "Service Unavailable", "fault injected by the sandbox: failure")
 		s.record(ep.name, r, rep, faultFail)
 		writeReply(w, rep)
 		return
@@ -194,13 +194,13 @@ func (s *Server) apply(ep endpoint, r *http.Request, req *apiRequest) (rep reply
 	if ep.auth {
 		token, found := bearer(r.Header.Get("Authorization"))
 		if !found {
-			return unauthorized("missing bearer token"), 0
+			return unauthorized(`no "Authorization: Bearer <token>" header`), 0
 		}
 		if req.owner = s.st.tokenOwner(token); req.owner == nil {
 			req.owner = s.extra[token]
 		}
 		if req.owner == nil {
-			return unauthorized("unknown token"), 0
+			return unauthorized("the bearer token is unknown to the sandbox"), 0
 		}
 	}
 	rep = ep.handle(s, req)

@@ -12,7 +12,9 @@ import (
 // store is the platform's state. It is not safe for concurrent use: the
 // Server serialises every access with its mutex.
 type store struct {
-	brand Brand
+	// instance identifies this world; see Server.Instance.
+	instance string
+	brand    Brand
 
 	users     []*User
 	userByID  map[string]*User
@@ -37,6 +39,7 @@ type store struct {
 
 func newStore() *store {
 	return &store{
+		instance:        newUUID(),
 		userByID:        map[string]*User{},
 		userByTel:       map[string]*User{},
 		categoryByID:    map[int]int{},
