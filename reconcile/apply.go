@@ -61,11 +61,12 @@ type ApplyOptions struct {
 
 // Apply executes the plan's creates, pending creates and updates, recording
 // every result in the lockfile before the next request starts. A failure
-// stops only its own address (and groups of a community that could not be
-// created); the errors come back together, one per address. When ctx is
-// cancelled, requests in flight finish and are recorded, no new one starts,
-// and the error wraps ErrInterrupted (ErrTimedOut when ctx's deadline
-// passed).
+// stops only its own address; the groups of a community that could not be
+// created are held back, counted in the community's failure rather than
+// failing one by one. The error lists one *ChangeError per failed address
+// (read them with Failures), one per line. When ctx is cancelled, requests
+// in flight finish and are recorded, no new one starts, and the error also
+// holds ErrInterrupted (ErrTimedOut when ctx's deadline passed).
 func Apply(ctx context.Context, plan *Plan, lf *lockfile.File, api API, hooks Hooks, opts ApplyOptions) error {
 	if opts.ChunkSize <= 0 {
 		opts.ChunkSize = DefaultChunkSize
@@ -74,12 +75,16 @@ func Apply(ctx context.Context, plan *Plan, lf *lockfile.File, api API, hooks Ho
 	if a.st == nil {
 		return errors.New("apply: the lockfile has no state; initialise it first")
 	}
-	var errs *multierror.Error
-	failed := map[string]bool{}
+	errs := &multierror.Error{ErrorFormat: oneLineEach}
+	failed := map[string]*ChangeError{}
 	for _, c := range plan.Changes {
 		// A change after a failed one of its address (an update after its
 		// pending create) waits for the next run: its failure is reported.
-		if c.Action == ActionBlocked || failed[c.Address] {
+		if c.Action == ActionBlocked || failed[c.Address] != nil {
+			continue
+		}
+		if cause := failed[c.Community]; cause != nil && c.Kind == KindGroup {
+			cause.HeldBack++
 			continue
 		}
 		if ctx.Err() != nil {
@@ -90,16 +95,66 @@ func Apply(ctx context.Context, plan *Plan, lf *lockfile.File, api API, hooks Ho
 		hooks.ChangeFinished(c, err)
 		var fatal *recordError
 		switch {
+		case err == nil:
 		case errors.As(err, &fatal):
-			return multierror.Append(errs, err).ErrorOrNil()
+			return multierror.Append(errs, &ChangeError{Address: c.Address, Err: err}).ErrorOrNil()
 		case IsStop(err):
-			return multierror.Append(errs, err).ErrorOrNil()
-		case err != nil:
-			failed[c.Address] = true
-			errs = multierror.Append(errs, err)
+			return multierror.Append(errs, stopped(ctx)).ErrorOrNil()
+		default:
+			failed[c.Address] = &ChangeError{Address: c.Address, Err: err}
+			errs = multierror.Append(errs, failed[c.Address])
 		}
 	}
 	return errs.ErrorOrNil()
+}
+
+// ChangeError is the failure of one address's change.
+type ChangeError struct {
+	Address string
+	Err     error
+	// HeldBack counts the groups of a community whose create failed: they
+	// were not attempted, and the next apply creates them.
+	HeldBack int
+}
+
+func (e *ChangeError) Error() string {
+	msg := e.Address + ": " + e.Err.Error()
+	switch {
+	case e.HeldBack == 1:
+		msg += "; 1 group held back"
+	case e.HeldBack > 1:
+		msg += fmt.Sprintf("; %d groups held back", e.HeldBack)
+	}
+	return msg
+}
+
+func (e *ChangeError) Unwrap() error { return e.Err }
+
+// Failures returns the failed addresses in an error Apply returned, in
+// plan order.
+func Failures(err error) []*ChangeError {
+	var all *multierror.Error
+	if !errors.As(err, &all) {
+		return nil
+	}
+	var out []*ChangeError
+	for _, e := range all.Errors {
+		var ce *ChangeError
+		if errors.As(e, &ce) {
+			out = append(out, ce)
+		}
+	}
+	return out
+}
+
+// oneLineEach formats Apply's errors one per line, instead of
+// go-multierror's "N errors occurred" list.
+func oneLineEach(errs []error) string {
+	lines := make([]string, len(errs))
+	for i, err := range errs {
+		lines[i] = err.Error()
+	}
+	return strings.Join(lines, "\n")
 }
 
 // recordError is a failure to write the lockfile: Apply stops at once,
@@ -119,19 +174,23 @@ type applier struct {
 }
 
 func (a *applier) apply(ctx context.Context, c *Change) error {
-	var err error
 	switch {
 	case c.Kind == KindCommunity:
-		err = a.createCommunity(ctx, c)
+		return a.createCommunity(ctx, c)
 	case c.Action == ActionUpdate:
-		err = a.updateGroup(ctx, c)
-	default:
-		err = a.createGroup(ctx, c)
+		return a.updateGroup(ctx, c)
 	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", c.Address, err)
+	return a.createGroup(ctx, c)
+}
+
+// withOp names the operation of a failed request, unless err is an API
+// error, which begins with its operation already.
+func withOp(op string, err error) error {
+	var apiErr *genuin.APIError
+	if errors.As(err, &apiErr) {
+		return err
 	}
-	return nil
+	return fmt.Errorf("%s: %w", op, err)
 }
 
 // record makes one result durable before the next request starts.
@@ -154,17 +213,17 @@ func call[T any](ctx context.Context, do func(context.Context) (T, error)) (T, e
 
 func (a *applier) createCommunity(ctx context.Context, c *Change) error {
 	want := afterFields(c.Fields)
-	var f communityFields
-	if err := fromFields(want, &f); err != nil {
+	handle := strings.TrimPrefix(c.Address, KindCommunity+"/")
+	req, err := communityRequest(handle, want)
+	if err != nil {
 		return fmt.Errorf("plan fields: %w", err)
 	}
-	handle := strings.TrimPrefix(c.Address, KindCommunity+"/")
 	intent := &lockfile.Community{Handle: handle, Status: lockfile.StatusPending, Fields: want}
 	if err := a.record(lockfile.Entry{Op: lockfile.OpPut, Address: c.Address, Community: intent}); err != nil {
 		return err
 	}
 	resp, err := call(ctx, func(ctx context.Context) (*genuin.CreateCommunityResponse, error) {
-		return a.api.CreateCommunity(ctx, f.request(handle))
+		return a.api.CreateCommunity(ctx, req)
 	})
 	if err != nil {
 		if c.Action == ActionCreate && !outcomeUnknown(err) {
@@ -184,13 +243,13 @@ func communityCreateError(c *Change, err error) error {
 	case IsStop(err):
 		return err
 	case errors.As(err, &apiErr) && apiErr.Code == genuin.CodeHandleExists && c.Action == ActionPending:
-		return fmt.Errorf("create community: %w (an earlier apply probably created it, but without a read API its community_id cannot be learned: record it with \"genuinctl import %s COMMUNITY_ID\")", err, c.Address)
+		return fmt.Errorf("%w (an earlier apply probably created it, but without a read API its community_id cannot be learned: record it with \"genuinctl import %s COMMUNITY_ID\")", withOp("create community", err), c.Address)
 	case errors.As(err, &apiErr) && apiErr.Code == genuin.CodeHandleExists:
-		return fmt.Errorf("create community: %w (choose another handle; if the community is yours, record it with \"genuinctl import %s COMMUNITY_ID\")", err, c.Address)
+		return fmt.Errorf("%w (choose another handle; if the community is yours, record it with \"genuinctl import %s COMMUNITY_ID\")", withOp("create community", err), c.Address)
 	case outcomeUnknown(err):
-		return fmt.Errorf("create community: %w (the outcome is unknown: the create is recorded as pending and the next apply re-sends it)", err)
+		return fmt.Errorf("%w (the outcome is unknown: the create is recorded as pending and the next apply re-sends it)", withOp("create community", err))
 	}
-	return fmt.Errorf("create community: %w", err)
+	return withOp("create community", err)
 }
 
 func (a *applier) createGroup(ctx context.Context, c *Change) error {
@@ -199,14 +258,14 @@ func (a *applier) createGroup(ctx context.Context, c *Change) error {
 		return err
 	}
 	want := afterFields(c.Fields)
-	var f groupFields
-	if err := fromFields(want, &f); err != nil {
-		return fmt.Errorf("plan fields: %w", err)
-	}
 	// The intent holds exactly what the create sends, so that a re-send
 	// after a crash repeats this request and the result recorded for it
 	// comes from the same values.
 	inCreate, later := splitCreateMembers(c.MembersAdded, a.chunk)
+	req, err := groupRequest(want, c.ChatID, communityID, inCreate)
+	if err != nil {
+		return fmt.Errorf("plan fields: %w", err)
+	}
 	intent := &lockfile.Group{Community: c.Community, CommunityID: communityID,
 		Status: lockfile.StatusPending, ChatID: c.ChatID, Fields: want}
 	for _, m := range inCreate {
@@ -217,7 +276,7 @@ func (a *applier) createGroup(ctx context.Context, c *Change) error {
 	}
 
 	resp, err := call(ctx, func(ctx context.Context) (*genuin.CreateGroupResponse, error) {
-		return a.api.CreateGroup(ctx, f.request(c.ChatID, communityID, inCreate))
+		return a.api.CreateGroup(ctx, req)
 	})
 	created := lockfile.Entry{Op: lockfile.OpCreated, Address: c.Address}
 	switch {
@@ -226,7 +285,7 @@ func (a *applier) createGroup(ctx context.Context, c *Change) error {
 			resp.ChatID, c.ChatID, resp.ChatID, c.Address, resp.ChatID)
 	case err == nil:
 		created.ID, created.ShareURL = resp.Group.GroupID, resp.ShareURL
-	case mayExist(c, err) && answered(err) && a.chatExists(ctx, c.ChatID, f.Name):
+	case mayExist(c, err) && answered(err) && a.chatExists(ctx, c.ChatID, req.Group.Name):
 		// Our own chat_id exists: an earlier attempt went through, and this
 		// answer only says so. Its group_id and share_url were in the lost
 		// response; nothing documented returns them.
@@ -237,9 +296,9 @@ func (a *applier) createGroup(ctx context.Context, c *Change) error {
 			}
 		}
 		if outcomeUnknown(err) {
-			return fmt.Errorf("create group: %w (the outcome is unknown: the create is recorded as pending and the next apply re-sends it with the same chat_id)", err)
+			return fmt.Errorf("%w (the outcome is unknown: the create is recorded as pending and the next apply re-sends it with the same chat_id)", withOp("create group", err))
 		}
-		return fmt.Errorf("create group: %w", err)
+		return withOp("create group", err)
 	}
 	// Confirming the create records its members too (see CreateMembers).
 	if err := a.record(created); err != nil {
@@ -256,7 +315,7 @@ func (a *applier) communityID(c *Change) (string, error) {
 	}
 	community := a.st.Communities[c.Community]
 	if community == nil || community.Status != lockfile.StatusCreated {
-		return "", fmt.Errorf("skipped: %s is not created yet (its create failed, is pending or is not in the plan)", c.Community)
+		return "", fmt.Errorf("not attempted: %s is not created yet (its create failed, is pending or is not in the plan)", c.Community)
 	}
 	return community.CommunityID, nil
 }
@@ -295,7 +354,7 @@ func (a *applier) runUpdates(ctx context.Context, addr, chatID string, batches [
 			return a.api.UpdateConversation(ctx, chatID, req)
 		})
 		if err != nil {
-			return fmt.Errorf("update_conversation %s: %w", chatID, err)
+			return withOp("update_conversation", err)
 		}
 		for _, e := range updateEntries(addr, b, resp) {
 			if err := a.record(e); err != nil {

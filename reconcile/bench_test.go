@@ -98,7 +98,7 @@ func benchLockfile(b *testing.B, d *spec.Desired) *lockfile.File {
 	c := d.Communities["bench"]
 	err = lf.Record(lockfile.Entry{Op: lockfile.OpPut, Address: spec.CommunityAddress(c.Handle), Community: &lockfile.Community{
 		Handle: c.Handle, Status: lockfile.StatusCreated, CommunityID: "f2a05adb-93ce-4a19-b003-3523fa745667",
-		Fields: toFields(communityFieldsOf(c)),
+		Fields: communityFields.values(c),
 	}})
 	if err == nil {
 		err = lf.Checkpoint()

@@ -67,7 +67,7 @@ func Diff(d *spec.Desired, st *lockfile.State, opts Options) *Plan {
 
 func diffCommunity(c *spec.Community, rec *lockfile.Community) []*Change {
 	addr := spec.CommunityAddress(c.Handle)
-	want := toFields(communityFieldsOf(c))
+	want := communityFields.values(c)
 	ch := &Change{Address: addr, Kind: KindCommunity, Source: c.Pos.String()}
 	switch {
 	case rec == nil:
@@ -87,7 +87,7 @@ func diffCommunity(c *spec.Community, rec *lockfile.Community) []*Change {
 // blockedCommunityEdit reports the fields of a community that differ from
 // the values it was created with: the API cannot change them.
 func blockedCommunityEdit(addr string, c *spec.Community, applied, want lockfile.Fields) []*Change {
-	changed := changedFields(applied, want, nil)
+	changed := communityFields.changes(applied, want)
 	if len(changed) == 0 {
 		return nil
 	}
@@ -107,7 +107,7 @@ func diffGroup(g *spec.Group, rec *lockfile.Group, opts Options) []*Change {
 	case rec == nil:
 		ch := base
 		ch.Action, ch.ChatID = ActionCreate, opts.NewChatID()
-		ch.Fields = createdFields(toFields(groupFieldsOf(g)))
+		ch.Fields = createdFields(groupFields.values(g))
 		ch.MembersAdded = membersToAdd(g.Members, nil)
 		ch.Calls = createCalls(ch.MembersAdded, opts.ChunkSize)
 		return []*Change{&ch}
@@ -147,10 +147,10 @@ func confirmed(rec *lockfile.Group) *lockfile.Group {
 func diffCreatedGroup(g *spec.Group, rec *lockfile.Group, base Change, opts Options) []*Change {
 	var changes []*Change
 	base.ChatID = rec.ChatID
-	changed := changedFields(rec.Fields, toFields(groupFieldsOf(g)), unmanagedWhenAbsent)
+	changed := groupFields.changes(rec.Fields, groupFields.values(g))
 	var updatable, createOnly []FieldChange
 	for _, fc := range changed {
-		if updatableGroupFields[fc.Name] {
+		if groupFields.updatable(fc.Name) {
 			updatable = append(updatable, fc)
 		} else {
 			createOnly = append(createOnly, fc)
@@ -182,10 +182,6 @@ func diffCreatedGroup(g *spec.Group, rec *lockfile.Group, base Change, opts Opti
 	return changes
 }
 
-// unmanagedWhenAbsent are group fields that the spec stops managing when it
-// leaves them out, rather than clearing them.
-var unmanagedWhenAbsent = map[string]bool{"dp": true, "settings.discoverable": true}
-
 func orphan(addr, kind string) *Change {
 	return &Change{
 		Address: addr, Kind: kind, Action: ActionBlocked,
@@ -199,23 +195,6 @@ func createdFields(want lockfile.Fields) []FieldChange {
 	out := make([]FieldChange, 0, len(want))
 	for _, name := range sortedNames(want, nil) {
 		out = append(out, FieldChange{Name: name, After: want[name]})
-	}
-	return out
-}
-
-// changedFields lists the fields whose applied value differs from the
-// wanted one, sorted by name. A field in keepWhenAbsent that the spec
-// leaves out is not a change.
-func changedFields(applied, want lockfile.Fields, keepWhenAbsent map[string]bool) []FieldChange {
-	var out []FieldChange
-	for _, name := range sortedNames(applied, want) {
-		before, after := applied[name], want[name]
-		if after == nil && keepWhenAbsent[name] {
-			continue
-		}
-		if !jsonEqual(before, after) {
-			out = append(out, FieldChange{Name: name, Before: before, After: after})
-		}
 	}
 	return out
 }

@@ -39,11 +39,11 @@ func appliedState(t testing.TB) *lockfile.State {
 	st := lockfile.New("sandbox")
 	st.Communities["community/c1"] = &lockfile.Community{
 		Handle: "c1", Status: lockfile.StatusCreated, CommunityID: "cid-1",
-		Fields: toFields(communityFieldsOf(d.Communities["c1"])),
+		Fields: communityFields.values(d.Communities["c1"]),
 	}
 	st.Groups["group/c1/g1"] = &lockfile.Group{
 		Community: "community/c1", CommunityID: "cid-1", Status: lockfile.StatusCreated, ChatID: "chat-9",
-		Fields:  toFields(groupFieldsOf(d.Groups["group/c1/g1"])),
+		Fields:  groupFields.values(d.Groups["group/c1/g1"]),
 		Members: map[string]string{"user:u1": "u1", "phone:919876543210": "m-phone"},
 	}
 	return st

@@ -9,6 +9,16 @@
 // group's create-only fields, delete anything) is a blocked change with the
 // reason and what to do, never dropped.
 //
+// Every field of a community or a group is declared once, in the field
+// table of its kind (fields.go): its name in the plan and the lockfile,
+// whether update_conversation can change it or it is create-only, whether
+// the spec stops managing it when it leaves it out, whether it is personal
+// data, how its value is read from the spec and how it goes on the wire.
+// Diff, the create and update requests, import and the text rendering read
+// the tables. Recorded values are in the lockfile's own encoding, the JSON
+// of plain values built from the spec, never of internal/genuin's wire
+// structs: a field added to a request changes no recorded value.
+//
 // Apply executes a Plan. Its invariants:
 //   - Before a create, the intent (with the chat_id generated at plan time)
 //     is recorded; after every request, its result is recorded, through

@@ -26,14 +26,14 @@ func ImportEntry(d *spec.Desired, st *lockfile.State, addr, id string) (lockfile
 			return lockfile.Entry{}, fmt.Errorf("import %s: not in the spec; declare it first, so its fields are known", addr)
 		}
 		rec := &lockfile.Community{Handle: handle, Status: lockfile.StatusCreated, CommunityID: id,
-			Fields: toFields(communityFieldsOf(c))}
+			Fields: communityFields.values(c)}
 		return lockfile.Entry{Op: lockfile.OpPut, Address: addr, Community: rec}, nil
 	}
 	g := d.Groups[addr]
 	if g == nil {
 		return lockfile.Entry{}, fmt.Errorf("import %s: not in the spec (addresses are community/<handle> or group/<handle>/<key>); declare it first", addr)
 	}
-	rec := &lockfile.Group{CommunityID: g.CommunityID, Status: lockfile.StatusCreated, ChatID: id, Fields: toFields(groupFieldsOf(g))}
+	rec := &lockfile.Group{CommunityID: g.CommunityID, Status: lockfile.StatusCreated, ChatID: id, Fields: groupFields.values(g)}
 	if g.Community != "" {
 		rec.Community = spec.CommunityAddress(g.Community)
 		community := st.Communities[rec.Community]

@@ -1,41 +1,31 @@
 package reconcile
 
 import (
-	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/genuin/genuinctl/internal/genuin"
+	"github.com/genuin/genuinctl/reconcile/lockfile"
 )
 
-// request builds the community create request.
-func (f communityFields) request(handle string) *genuin.CreateCommunityRequest {
-	req := &genuin.CreateCommunityRequest{
-		Handle: handle, Name: f.Name, Description: f.Description, Tags: strings.Join(f.Tags, ","),
-		DP: f.DP, Banner: f.Banner, Categories: f.Categories,
-		IsAIGenerated: f.IsAIGenerated, IsAIGeneratedDP: f.IsAIGeneratedDP, IsAIGeneratedBanner: f.IsAIGeneratedBanner,
-		Type: f.Type, Actions: f.Actions,
+// communityRequest builds the community create request from the values a
+// change sets, as the field table puts them on the wire.
+func communityRequest(handle string, values lockfile.Fields) (*genuin.CreateCommunityRequest, error) {
+	req := &genuin.CreateCommunityRequest{Handle: handle}
+	if err := communityFields.fill(req, values); err != nil {
+		return nil, err
 	}
-	for _, u := range f.Users {
-		req.Users = append(req.Users, genuin.UserRef{UserID: u})
-	}
-	return req
+	return req, nil
 }
 
-// request builds the group create request with the given first members.
-func (f groupFields) request(chatID, communityID string, members []Member) *genuin.CreateGroupRequest {
-	req := &genuin.CreateGroupRequest{
-		Type: f.Type, ChatID: chatID, RecordedVideo: f.Video, CommunityID: communityID, Actions: f.Actions,
-		Group: genuin.GroupSpec{
-			Name: f.Name, Description: f.Description, Tags: strings.Join(f.Tags, ","), DP: f.DP,
-			Topics: f.Topics, Members: memberRefs(members),
-		},
-		TemplateID: f.TemplateID, IsAIGenerated: f.IsAIGenerated,
+// groupRequest builds the group create request from the values a change
+// sets, with the given first members.
+func groupRequest(values lockfile.Fields, chatID, communityID string, members []Member) (*genuin.CreateGroupRequest, error) {
+	req := &genuin.CreateGroupRequest{ChatID: chatID, CommunityID: communityID}
+	if err := groupFields.fill(req, values); err != nil {
+		return nil, err
 	}
-	if f.Discoverable != nil {
-		req.Settings = &genuin.Settings{Discoverable: f.Discoverable}
-	}
-	return req
+	req.Group.Members = memberRefs(members)
+	return req, nil
 }
 
 // updateRequest builds the update_conversation request of one batch. A
@@ -54,46 +44,14 @@ func updateRequest(b updateBatch) (*genuin.UpdateConversationRequest, error) {
 	return req, nil
 }
 
+// setField puts one changed group field into an update_conversation
+// request, as the field table says.
 func setField(req *genuin.UpdateConversationRequest, fc FieldChange) error {
-	value := fc.After
-	if value == nil {
-		value = json.RawMessage("null")
-	}
-	switch fc.Name {
-	case "name":
-		return json.Unmarshal(value, &req.Name)
-	case "description":
-		s := ""
-		req.Description = &s
-		return json.Unmarshal(value, req.Description)
-	case "dp":
-		return json.Unmarshal(value, &req.DP)
-	case "tags":
-		var tags []string
-		if err := json.Unmarshal(value, &tags); err != nil {
-			return err
-		}
-		joined := strings.Join(tags, ",")
-		req.Tags = &joined
-	case "topics":
-		topics := []int{}
-		if err := json.Unmarshal(value, &topics); err != nil {
-			return err
-		}
-		if topics == nil {
-			topics = []int{}
-		}
-		req.Topics = &topics
-	case "settings.discoverable":
-		var d *bool
-		if err := json.Unmarshal(value, &d); err != nil {
-			return err
-		}
-		req.Settings = &genuin.Settings{Discoverable: d}
-	default:
+	f := groupFields.field(fc.Name)
+	if f == nil || f.update == nil {
 		return fmt.Errorf("update_conversation cannot change %q", fc.Name)
 	}
-	return nil
+	return f.update(req, fc.After)
 }
 
 func memberRefs(ms []Member) []genuin.MemberRef {

@@ -32,6 +32,7 @@ type applyOptions struct {
 
 func newApplyCmd(e *env) *cobra.Command {
 	var o applyOptions
+	o.lock.spec = &o.files
 	cmd := &cobra.Command{
 		Use:   "apply [PLANFILE | -f PATH...] [--lockfile FILE] [--auto-approve]",
 		Short: "Make the API calls that bring the platform to the spec",
@@ -40,13 +41,25 @@ runs must pass --auto-approve), then calls the Genuin API: community create,
 group create, and update_conversation with exactly the members_added and
 members_removed deltas. Every result is written to the lockfile before the
 next request starts, so an apply that fails or is interrupted loses nothing:
-run it again and it converges.
+run it again and it converges. A community whose create fails holds back
+its groups: they are counted in its error, and the next apply creates them.
 
-With PLANFILE (written by "plan --out"), apply performs exactly that plan,
-with the chat_ids it generated, and refuses it if the records it touches
-changed in the lockfile since, saying which.
+The lockfile is genuin.lock in the spec root (the -f directory, a -f file's
+directory, or the deepest directory holding every -f path) unless
+--lockfile names another. With PLANFILE (written by "plan --out"), apply
+performs exactly that plan, with the chat_ids it generated, and refuses it
+if the records it touches changed in the lockfile since, saying which; its
+lockfile is genuin.lock in the current directory unless --lockfile names
+the one "plan --out" used (plan prints the command).
 
-The lockfile belongs to one endpoint: applying it to another is refused.
+The lockfile belongs to the endpoint its objects were created at: applying
+it to another is refused, saying what to do. Without --endpoint or
+GENUIN_ENDPOINT, apply uses the endpoint the lockfile records. A lockfile
+that records no objects yet follows the endpoint it is applied to. The
+embedded sandbox keeps its state in genuin-sandbox.json beside the lockfile;
+a lockfile that records objects of a sandbox whose data file was deleted is
+refused (restore the file, or delete the lockfile too).
+
 One apply at a time: the lockfile is locked, and a second apply fails at
 once naming the holder, or waits with --lock-timeout.
 Members this tool did not add are never removed by it.
@@ -61,6 +74,12 @@ request, with its retries, takes at most 2 minutes.
   GENUIN_ENDPOINT=https://api.example GENUIN_TOKEN=... genuinctl apply -f .
   genuinctl plan --out tonight.plan && genuinctl apply tonight.plan --auto-approve`,
 		Args: cobra.MaximumNArgs(1),
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return []string{"plan"}, cobra.ShellCompDirectiveFilterFileExt
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				if cmd.Flags().Changed("file") {
@@ -76,7 +95,8 @@ request, with its retries, takes at most 2 minutes.
 	o.files.register(cmd)
 	o.lock.register(cmd.Flags())
 	o.lock.registerTimeout(cmd.Flags())
-	o.endpoint.register(cmd)
+	o.endpoint.register(cmd.Flags())
+	o.endpoint.registerCredentials(cmd.Flags())
 	o.render.register(cmd)
 	o.limits.register(cmd.Flags(), true)
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "stop starting requests after this long (e.g. 30m), record what finished and exit 4; 0 means no limit")
@@ -85,12 +105,30 @@ request, with its retries, takes at most 2 minutes.
 }
 
 func runApply(ctx context.Context, e *env, o *applyOptions) error {
-	endpoint, err := o.endpoint.resolve(e)
+	d, saved, err := o.input(e)
 	if err != nil {
 		return err
 	}
-	// Credentials and the endpoint are checked before anything is shown.
-	conn, err := o.endpoint.connect(e, endpoint)
+	lf, err := o.lock.open(e, "genuinctl apply")
+	if err != nil {
+		return err
+	}
+	defer lf.Close() // releases the lock on early returns; a no-op once closed below
+	// A saved plan is checked against the lockfile as found, before a new
+	// one is bound.
+	plan, err := o.plan(e, lf, d, saved)
+	if err != nil {
+		return err
+	}
+	t, err := o.endpoint.target(e, lf)
+	if err != nil {
+		return err
+	}
+	if err := bind(e, lf, t); err != nil {
+		return err
+	}
+	// Credentials are checked before anything is shown.
+	conn, err := o.endpoint.connect(e, t)
 	if err != nil {
 		return err
 	}
@@ -99,11 +137,10 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 			fmt.Fprintf(e.stderr, "warning: closing the embedded sandbox: %v\n", err)
 		}
 	}()
-	lf, plan, err := o.loadPlan(e, endpoint)
-	if err != nil {
-		return err
+	if saved != nil {
+		fmt.Fprintf(e.stdout, "Saved plan %s: its content matches its digest, and none of the records it touches (%d) changed since it was made.\n\n",
+			o.planFile, len(saved.Fingerprints))
 	}
-	defer lf.Close() // releases the lock on early returns; a no-op once closed below
 	if err := render.Text(e.stdout, plan, render.TextOptions{Color: e.colour, ShowPII: o.render.showPII}); err != nil {
 		return withCode(exitError, err)
 	}
@@ -123,9 +160,8 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 			return err
 		}
 	}
-	lf.Init(endpoint)
-	view := &applyView{w: e.stdout, started: map[*reconcile.Change]time.Time{}}
-	fmt.Fprintf(e.stdout, "\nApplying %s to %s…\n", render.Plural(plan.Summary.Create+plan.Summary.Update+plan.Summary.Pending, "change"), endpoint)
+	view := render.NewApplyText(e.stdout)
+	fmt.Fprintf(e.stdout, "\nApplying %s to %s…\n", render.Plural(plan.Summary.Create+plan.Summary.Update+plan.Summary.Pending, "change"), t)
 	if o.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.timeout)
@@ -138,62 +174,45 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	return reportApply(e, lf, view, conn.client.Calls(), applyErr)
 }
 
-// loadPlan locks the lockfile and returns it with the plan to apply: the
-// saved plan, if it still holds, or a fresh diff of the spec.
-func (o *applyOptions) loadPlan(e *env, endpoint string) (*lockfile.File, *reconcile.Plan, error) {
-	var d *spec.Desired
-	var saved *reconcile.SavedPlan
-	var err error
+// input reads what to apply: the saved plan, or else the spec.
+func (o *applyOptions) input(e *env) (*spec.Desired, *reconcile.SavedPlan, error) {
 	if o.planFile != "" {
-		saved, err = readSavedPlan(o.planFile)
-	} else {
-		d, err = o.files.load(e)
+		saved, err := readSavedPlan(o.planFile)
+		return nil, saved, err
 	}
-	if err != nil {
-		return nil, nil, err
-	}
-	lf, err := o.lock.open(e, "genuinctl apply")
-	if err != nil {
-		return nil, nil, err
-	}
-	fail := func(err error) (*lockfile.File, *reconcile.Plan, error) {
-		lf.Close()
-		return nil, nil, withCode(exitError, err)
-	}
-	if st := lf.State(); st != nil && st.Endpoint != endpoint {
-		return fail(fmt.Errorf("%s belongs to endpoint %q, not %q: pass the matching --endpoint, or --lockfile for a lockfile of %q",
-			lf.Path(), st.Endpoint, endpoint, endpoint))
-	}
+	d, err := o.files.load(e)
+	return d, nil, err
+}
+
+// plan returns the plan to apply: the saved plan, if it still holds, or a
+// fresh diff of the spec.
+func (o *applyOptions) plan(e *env, lf *lockfile.File, d *spec.Desired, saved *reconcile.SavedPlan) (*reconcile.Plan, error) {
 	if saved == nil {
-		return lf, reconcile.Diff(d, lf.State(), reconcile.Options{}), nil
+		warnForeign(e, lf, d)
+		return reconcile.Diff(d, lf.State(), reconcile.Options{}), nil
 	}
 	if err := saved.Check(lf.State()); err != nil {
-		return fail(fmt.Errorf("%s: %w", o.planFile, err))
+		return nil, withCode(exitError, fmt.Errorf("%s: %w", o.planFile, err))
 	}
-	fmt.Fprintf(e.stdout, "Saved plan %s: its content matches its digest, and none of the records it touches (%d) changed since it was made.\n\n",
-		o.planFile, len(saved.Fingerprints))
-	return lf, saved.Plan, nil
+	return saved.Plan, nil
 }
 
 // reportApply prints the outcome and chooses the exit code.
-func reportApply(e *env, lf *lockfile.File, view *applyView, calls int64, err error) error {
+func reportApply(e *env, lf *lockfile.File, view *render.ApplyText, calls int64, err error) error {
 	serial := int64(0)
 	if st := lf.State(); st != nil {
 		serial = st.Serial
 	}
-	fmt.Fprintf(e.stdout, "\n%d succeeded, %d failed; %d API requests. %s is at serial %d.\n",
-		view.ok, view.failed, calls, lf.Path(), serial)
-	switch {
-	case err == nil:
+	view.Summary(err, calls, lf.Path(), serial)
+	if err == nil {
 		fmt.Fprintln(e.stdout, "Apply complete: the platform matches the spec.")
 		return nil
-	case errors.Is(err, reconcile.ErrTimedOut):
-		return withCode(exitPartial, err)
-	case errors.Is(err, reconcile.ErrInterrupted):
-		return withCode(exitInterrupted, err)
-	default:
-		return withCode(exitPartial, fmt.Errorf("apply finished with errors; every success is recorded, fix the causes and run apply again:\n%w", err))
 	}
+	code := exitPartial // failures, or --timeout
+	if errors.Is(err, reconcile.ErrInterrupted) {
+		code = exitInterrupted
+	}
+	return withCode(code, errors.New(render.ApplyErrors(err)))
 }
 
 // confirm asks for "yes" on a terminal and refuses to guess otherwise.
@@ -212,35 +231,4 @@ func confirm(e *env) error {
 		return withCode(exitError, errors.New("apply cancelled: nothing was changed"))
 	}
 	return nil
-}
-
-// applyView prints one line per finished change.
-type applyView struct {
-	w       io.Writer
-	started map[*reconcile.Change]time.Time
-	ok      int
-	failed  int
-}
-
-var _ reconcile.Hooks = (*applyView)(nil)
-
-func (v *applyView) ChangeStarted(c *reconcile.Change) { v.started[c] = time.Now() }
-
-func (v *applyView) ChangeFinished(c *reconcile.Change, err error) {
-	took := time.Since(v.started[c]).Round(time.Millisecond)
-	if reconcile.IsStop(err) {
-		fmt.Fprintf(v.w, "… %s %s stopped before its next request; the next apply continues it\n", c.Address, c.Action)
-		return
-	}
-	if err != nil {
-		v.failed++
-		fmt.Fprintf(v.w, "✗ %s %s failed after %s\n", c.Address, c.Action, took)
-		return
-	}
-	v.ok++
-	fmt.Fprintf(v.w, "✓ %s %s", c.Address, c.Action)
-	if n, m := len(c.MembersAdded), len(c.MembersRemoved); n+m > 0 {
-		fmt.Fprintf(v.w, " (+%d −%d members)", n, m)
-	}
-	fmt.Fprintf(v.w, " in %s\n", took)
 }

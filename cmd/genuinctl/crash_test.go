@@ -266,7 +266,7 @@ func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, n, kills int) {
 	dir := t.TempDir()
 	groups := crashSpec(n)
 	specDir, communityFile := writeCrashSpec(t, dir, groups)
-	lockPath := filepath.Join(dir, "genuin.lock")
+	lockPath := filepath.Join(specDir, "genuin.lock") // beside the spec
 	dataFile := filepath.Join(dir, "sandbox.json")
 
 	// Phase 0: create the community on a sandbox without faults.
@@ -565,7 +565,7 @@ func TestConcurrentApplyIsLocked(t *testing.T) {
 	apply := []string{"apply", "-f", specDir, "--auto-approve"}
 
 	first := c.start(t, apply...)
-	holder := waitForHolder(t, filepath.Join(dir, lockfile.LockPath("genuin.lock")))
+	holder := waitForHolder(t, filepath.Join(specDir, lockfile.LockPath("genuin.lock")))
 	if holder.PID != first.cmd.Process.Pid {
 		t.Fatalf("lock holder pid %d, want the first apply's %d", holder.PID, first.cmd.Process.Pid)
 	}
@@ -573,7 +573,7 @@ func TestConcurrentApplyIsLocked(t *testing.T) {
 	waiter := c.start(t, append(apply, "--lock-timeout", "2m")...)
 	// The lock file names its holder until the holder lets go.
 	stillHeld := false
-	if data, err := os.ReadFile(filepath.Join(dir, lockfile.LockPath("genuin.lock"))); err == nil {
+	if data, err := os.ReadFile(filepath.Join(specDir, lockfile.LockPath("genuin.lock"))); err == nil {
 		stillHeld = strings.Contains(string(data), fmt.Sprintf(`"pid":%d,`, holder.PID))
 	}
 	firstResult := first.wait(t)

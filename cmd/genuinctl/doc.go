@@ -1,8 +1,13 @@
 // Command genuinctl provisions Genuin communities, groups and members from
 // YAML files kept in git: validate checks them, plan shows what would
 // change (offline), apply makes the API calls and records every result in
-// the lockfile, state and import fix the lockfile by hand, and sandbox
-// serves a local emulator of the API.
+// the lockfile, state and import fix the lockfile by hand, sandbox serves a
+// local emulator of the API, and version names the build.
+//
+// The lockfile defaults to genuin.lock in the spec root (options.go); the
+// endpoint it belongs to, and when its records may follow another, is
+// decided in bind.go; the embedded sandbox is named by the instance id in
+// its data file, "sandbox:<instance>" (endpoint.go).
 //
 // This package only parses flags, wires the packages together, renders and
 // chooses exit codes; the logic lives in spec, reconcile and internal/.

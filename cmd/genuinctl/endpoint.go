@@ -4,19 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/genuin/genuinctl/internal/genuin"
 	"github.com/genuin/genuinctl/internal/sandbox"
+	"github.com/genuin/genuinctl/reconcile/lockfile"
 )
 
-// embeddedSandbox is the --endpoint value that runs the emulator in-process.
+// embeddedSandbox is the --endpoint value that runs the emulator
+// in-process. A lockfile records the sandbox it belongs to as
+// "sandbox:<instance>" (see sandbox.Server.Instance); genuinctl before
+// sandboxes had an identity wrote plain "sandbox".
 const embeddedSandbox = "sandbox"
+
+// sandboxDataName is the embedded sandbox's data file, beside the lockfile.
+const sandboxDataName = "genuin-sandbox.json"
 
 // endpointOptions select the API and the credentials for it.
 type endpointOptions struct {
@@ -25,27 +35,88 @@ type endpointOptions struct {
 	sandboxData string
 }
 
-func (o *endpointOptions) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.endpoint, "endpoint", "",
-		`API base URL (default $GENUIN_ENDPOINT); "sandbox" runs the embedded emulator`)
-	cmd.Flags().StringVar(&o.tokenFile, "token-file", "",
-		"file holding the gn-access-token (default $GENUIN_TOKEN, or $GENUIN_API_KEY + $GENUIN_API_SECRET)")
-	cmd.Flags().StringVar(&o.sandboxData, "sandbox-data", "genuin-sandbox.json",
-		"with --endpoint sandbox: the file keeping the emulator's state between runs")
+// register adds --endpoint and --sandbox-data.
+func (o *endpointOptions) register(flags *pflag.FlagSet) {
+	flags.StringVar(&o.endpoint, "endpoint", "",
+		`API base URL (default $GENUIN_ENDPOINT, then the endpoint the lockfile records); "sandbox" runs the embedded emulator`)
+	flags.StringVar(&o.sandboxData, "sandbox-data", "",
+		"with the embedded sandbox: the file keeping its state between runs (default "+sandboxDataName+" beside the lockfile)")
+	_ = flags.SetAnnotation("sandbox-data", cobra.BashCompFilenameExt, []string{"json"})
 }
 
-// resolve returns the endpoint the command talks to.
-func (o *endpointOptions) resolve(e *env) (string, error) {
+// registerCredentials adds --token-file.
+func (o *endpointOptions) registerCredentials(flags *pflag.FlagSet) {
+	flags.StringVar(&o.tokenFile, "token-file", "",
+		"file holding the gn-access-token (default $GENUIN_TOKEN, or $GENUIN_API_KEY + $GENUIN_API_SECRET)")
+}
+
+// target is the API a command works against.
+type target struct {
+	// id is the endpoint as a lockfile records it: the base URL, or
+	// "sandbox:<instance>" for the embedded sandbox.
+	id string
+	// sandbox is the embedded sandbox, loaded from sandboxData but not
+	// served yet; nil for a URL. fresh says its data file did not exist:
+	// the sandbox is a new, empty world.
+	sandbox     *sandbox.Server
+	sandboxData string
+	fresh       bool
+}
+
+// String names the target for people.
+func (t *target) String() string {
+	if t.sandbox == nil {
+		return t.id
+	}
+	return fmt.Sprintf("the embedded sandbox (%s)", t.sandboxData)
+}
+
+// isSandbox reports whether a recorded or given endpoint is the embedded
+// sandbox.
+func isSandbox(endpoint string) bool {
+	return endpoint == embeddedSandbox || strings.HasPrefix(endpoint, embeddedSandbox+":")
+}
+
+// target returns what the command works against: --endpoint, else
+// $GENUIN_ENDPOINT, else the endpoint the lockfile lf records.
+func (o *endpointOptions) target(e *env, lf *lockfile.File) (*target, error) {
 	ep := o.endpoint
 	if ep == "" {
 		ep = e.getenv("GENUIN_ENDPOINT")
 	}
+	recorded := ep == "" && lf.State() != nil
+	if recorded {
+		ep = lf.State().Endpoint
+	}
 	ep = strings.TrimRight(ep, "/")
 	e.secrets.AddURL(ep)
-	if ep == "" {
-		return "", withCode(exitError, errors.New(`no API endpoint: set GENUIN_ENDPOINT or pass --endpoint URL ("--endpoint sandbox" runs the embedded emulator)`))
+	switch {
+	case ep == "":
+		return nil, withCode(exitError, errors.New(`no API endpoint: set GENUIN_ENDPOINT or pass --endpoint URL ("--endpoint sandbox" runs the embedded emulator)`))
+	case recorded:
+		fmt.Fprintf(e.stderr, "Using the endpoint %s records: %s (pass --endpoint or set GENUIN_ENDPOINT for another).\n", lf.Path(), ep)
 	}
-	return ep, nil
+	if !isSandbox(ep) {
+		return &target{id: ep}, nil
+	}
+	data := o.sandboxData
+	if data == "" {
+		data = filepath.Join(filepath.Dir(lf.Path()), sandboxDataName)
+	}
+	return openSandbox(data)
+}
+
+// openSandbox loads the embedded sandbox from its data file, without
+// serving it or writing anything: its instance is part of the endpoint's
+// identity.
+func openSandbox(data string) (*target, error) {
+	_, statErr := os.Stat(data)
+	srv, err := sandbox.New(sandbox.Config{DataFile: data})
+	if err != nil {
+		return nil, withCode(exitError, fmt.Errorf("embedded sandbox: %w", err))
+	}
+	return &target{id: embeddedSandbox + ":" + srv.Instance(), sandbox: srv, sandboxData: data,
+		fresh: errors.Is(statErr, fs.ErrNotExist)}, nil
 }
 
 // addSecret tells the redactor of a credential the client learned, such as
@@ -58,26 +129,53 @@ type connection struct {
 	close  func() error
 }
 
-// connect builds the API client for endpoint, starting the embedded
-// sandbox on a loopback port when endpoint is "sandbox".
-func (o *endpointOptions) connect(e *env, endpoint string) (*connection, error) {
-	if endpoint == embeddedSandbox {
-		return o.connectSandbox(e)
-	}
-	opts := genuin.Options{Endpoint: endpoint, OnSecret: e.addSecret}
-	if err := o.credentials(e, &opts); err != nil {
+// connect builds the API client for the target, serving the embedded
+// sandbox on a loopback port for this process only, so the client speaks
+// real HTTP to it.
+func (o *endpointOptions) connect(e *env, t *target) (*connection, error) {
+	opts := genuin.Options{Endpoint: t.id, OnSecret: e.addSecret, UserAgent: readBuildInfo().userAgent()}
+	if err := o.credentials(e, &opts, t.sandbox != nil); err != nil {
 		return nil, withCode(exitError, err)
+	}
+	conn := &connection{close: func() error { return nil }}
+	if t.sandbox != nil {
+		url, closeFn, err := serveEmbedded(t.sandbox)
+		if err != nil {
+			return nil, withCode(exitError, fmt.Errorf("embedded sandbox: %w", err))
+		}
+		opts.Endpoint, conn.close = url, closeFn
 	}
 	c, err := genuin.New(opts)
 	if err != nil {
+		_ = conn.close()
 		return nil, withCode(exitError, err)
 	}
-	return &connection{client: c, close: func() error { return nil }}, nil
+	conn.client = c
+	return conn, nil
+}
+
+// serveEmbedded serves the embedded sandbox on a loopback port; closing stops it
+// and saves its state.
+func serveEmbedded(srv *sandbox.Server) (url string, closeFn func() error, err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	hs := &http.Server{Handler: srv}
+	go hs.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed on Shutdown
+	closeFn = func() error {
+		if err := hs.Shutdown(context.Background()); err != nil {
+			return err
+		}
+		return srv.Save()
+	}
+	return "http://" + ln.Addr().String(), closeFn, nil
 }
 
 // credentials fills the token, or the key and secret, from the token file
-// or the environment. The token never comes from a flag value.
-func (o *endpointOptions) credentials(e *env, opts *genuin.Options) error {
+// or the environment; the embedded sandbox takes its seed's token when
+// neither gives one. The token never comes from a flag value.
+func (o *endpointOptions) credentials(e *env, opts *genuin.Options, embedded bool) error {
 	if o.tokenFile != "" {
 		data, err := os.ReadFile(o.tokenFile)
 		if err != nil {
@@ -91,43 +189,13 @@ func (o *endpointOptions) credentials(e *env, opts *genuin.Options) error {
 		return nil
 	}
 	opts.Token = e.getenv("GENUIN_TOKEN")
+	if embedded && opts.Token == "" {
+		opts.Token = sandbox.DefaultToken
+		return nil
+	}
 	opts.APIKey, opts.APISecret = e.getenv("GENUIN_API_KEY"), e.getenv("GENUIN_API_SECRET")
 	if opts.Token == "" && (opts.APIKey == "" || opts.APISecret == "") {
 		return errors.New("no credentials: set GENUIN_TOKEN, or GENUIN_API_KEY and GENUIN_API_SECRET, or pass --token-file FILE")
 	}
 	return nil
-}
-
-// connectSandbox serves the emulator on a loopback port for this process
-// only, so the client speaks real HTTP to it.
-func (o *endpointOptions) connectSandbox(e *env) (*connection, error) {
-	srv, err := sandbox.New(sandbox.Config{DataFile: o.sandboxData})
-	if err != nil {
-		return nil, withCode(exitError, fmt.Errorf("embedded sandbox: %w", err))
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, withCode(exitError, fmt.Errorf("embedded sandbox: %w", err))
-	}
-	httpSrv := &http.Server{Handler: srv}
-	go httpSrv.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed on Shutdown
-	opts := genuin.Options{Endpoint: "http://" + ln.Addr().String(), OnSecret: e.addSecret}
-	if o.tokenFile != "" || e.getenv("GENUIN_TOKEN") != "" {
-		if err := o.credentials(e, &opts); err != nil {
-			return nil, withCode(exitError, err)
-		}
-	} else {
-		opts.Token = sandbox.DefaultToken
-	}
-	c, err := genuin.New(opts)
-	if err != nil {
-		return nil, withCode(exitError, err)
-	}
-	closeFn := func() error {
-		if err := httpSrv.Shutdown(context.Background()); err != nil {
-			return err
-		}
-		return srv.Save()
-	}
-	return &connection{client: c, close: closeFn}, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/genuin/genuinctl/reconcile"
 	"github.com/genuin/genuinctl/reconcile/lockfile"
+	"github.com/genuin/genuinctl/reconcile/render"
 )
 
 // TestExitCodesAreListedInHelp pins the exit codes: they are API.
@@ -46,13 +47,14 @@ func TestReportApplyExitCodes(t *testing.T) {
 		want int
 	}{
 		{nil, exitOK},
-		{multierror.Append(nil, errors.New("group/a/b: create group: boom")), exitPartial},
-		{multierror.Append(nil, errors.New("group/a/b: boom"), reconcile.ErrInterrupted), exitInterrupted},
+		{multierror.Append(nil, &reconcile.ChangeError{Address: "group/a/b", Err: errors.New("boom")}), exitPartial},
+		{multierror.Append(nil, &reconcile.ChangeError{Address: "group/a/b", Err: errors.New("boom")}, reconcile.ErrTimedOut), exitPartial},
+		{multierror.Append(nil, &reconcile.ChangeError{Address: "group/a/b", Err: errors.New("boom")}, reconcile.ErrInterrupted), exitInterrupted},
 	}
 	for _, tt := range tests {
 		got := exitOK
 		var ce *exitCodeError
-		if err := reportApply(e, lf, &applyView{}, 0, tt.err); errors.As(err, &ce) {
+		if err := reportApply(e, lf, render.NewApplyText(io.Discard), 0, tt.err); errors.As(err, &ce) {
 			got = ce.code
 		}
 		if got != tt.want {

@@ -14,6 +14,7 @@ func newImportCmd(e *env) *cobra.Command {
 		lock     lockOptions
 		endpoint endpointOptions
 	)
+	lock.spec = &files
 	cmd := &cobra.Command{
 		Use:   "import ADDRESS ID",
 		Short: "Record an existing community or group in the lockfile",
@@ -25,16 +26,14 @@ the chat_id of group/<handle>/<key>.
 
 The address must be declared in the spec: its values are taken as the
 applied ones. Without a read API the id cannot be verified: check it in the
-Brand Control Center. Import makes no API call.`,
+Brand Control Center. Import makes no API call. The lockfile is genuin.lock
+in the spec root unless --lockfile names another; without --endpoint or
+GENUIN_ENDPOINT, import uses the endpoint the lockfile records.`,
 		Example: `  genuinctl import community/genuin-community 0a2be302-04af-4642-a436-1612554e48a6
   genuinctl import group/genuin-community/tech-talk 456e7890-b12c-4c23-89ef-126314214567`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
 			addr, id := args[0], args[1]
-			ep, err := endpoint.resolve(e)
-			if err != nil {
-				return err
-			}
 			d, err := files.load(e)
 			if err != nil {
 				return err
@@ -44,11 +43,17 @@ Brand Control Center. Import makes no API call.`,
 				return err
 			}
 			defer lf.Close()
-			st := lf.Init(ep)
-			if st.Endpoint != ep {
-				return withCode(exitError, fmt.Errorf("%s belongs to endpoint %q, not %q", lf.Path(), st.Endpoint, ep))
+			t, err := endpoint.target(e, lf)
+			if err != nil {
+				return err
 			}
-			entry, err := reconcile.ImportEntry(d, st, addr, id)
+			if t.fresh {
+				return withCode(exitError, fmt.Errorf("the embedded sandbox has no data file %s: it holds nothing to import", t.sandboxData))
+			}
+			if err := bind(e, lf, t); err != nil {
+				return err
+			}
+			entry, err := reconcile.ImportEntry(d, lf.State(), addr, id)
 			if err != nil {
 				return withCode(exitError, err)
 			}
@@ -65,6 +70,6 @@ Brand Control Center. Import makes no API call.`,
 	files.register(cmd)
 	lock.register(cmd.Flags())
 	lock.registerTimeout(cmd.Flags())
-	cmd.Flags().StringVar(&endpoint.endpoint, "endpoint", "", `API base URL the lockfile belongs to (default $GENUIN_ENDPOINT; "sandbox" for the embedded emulator)`)
+	endpoint.register(cmd.Flags())
 	return cmd
 }

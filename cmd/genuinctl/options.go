@@ -2,12 +2,16 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/genuin/genuinctl/reconcile/lockfile"
+	"github.com/genuin/genuinctl/reconcile/render"
 	"github.com/genuin/genuinctl/spec"
 )
 
@@ -17,8 +21,67 @@ type specOptions struct {
 }
 
 func (o *specOptions) register(cmd *cobra.Command) {
-	cmd.Flags().StringArrayVarP(&o.paths, "file", "f", []string{"."},
-		"spec file or directory (every *.yaml/*.yml below it, sorted); repeatable")
+	o.registerWith(cmd.Flags(), "spec file or directory (every *.yaml/*.yml below it, sorted); repeatable")
+}
+
+// registerWith adds -f with its help text; the state commands use it only
+// to find the spec's lockfile.
+func (o *specOptions) registerWith(fs *pflag.FlagSet, usage string) {
+	fs.StringArrayVarP(&o.paths, "file", "f", []string{"."}, usage)
+	_ = fs.SetAnnotation("file", cobra.BashCompFilenameExt, []string{"yaml", "yml"})
+}
+
+// root is the spec root: the directory -f names, a file's directory, or
+// the deepest directory holding every -f path; relative when every path
+// is. It is the directory the spec package confines the files a spec
+// names to (without resolving symlinks: it is a place to show people).
+func (o *specOptions) root() string {
+	var dirs []string
+	relative := true
+	for _, p := range o.paths {
+		if info, err := os.Stat(p); err == nil && !info.IsDir() {
+			p = filepath.Dir(p)
+		}
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			continue
+		}
+		relative = relative && !filepath.IsAbs(p)
+		dirs = append(dirs, abs)
+	}
+	if len(dirs) == 0 {
+		return "."
+	}
+	root := commonAncestor(dirs)
+	if wd, err := os.Getwd(); err == nil && relative {
+		if rel, err := filepath.Rel(wd, root); err == nil {
+			return rel
+		}
+	}
+	return root
+}
+
+// commonAncestor is the deepest directory holding every one of dirs, all
+// absolute and clean; on paths with no common ancestor (two Windows
+// volumes) it is the first.
+func commonAncestor(dirs []string) string {
+	root := dirs[0]
+	for _, dir := range dirs[1:] {
+		for !within(root, dir) {
+			parent := filepath.Dir(root)
+			if parent == root {
+				return dirs[0]
+			}
+			root = parent
+		}
+	}
+	return root
+}
+
+// within reports whether path is dir or below it.
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // load reads and validates the spec, printing every diagnostic on failure.
@@ -43,14 +106,29 @@ func printDiagnostics(e *env, err error) {
 	}
 }
 
+// lockfileName is the lockfile's name in the spec root.
+const lockfileName = "genuin.lock"
+
 // lockOptions select the lockfile.
 type lockOptions struct {
 	path    string
 	timeout time.Duration
+	// spec is the spec whose root holds the lockfile by default.
+	spec *specOptions
 }
 
 func (o *lockOptions) register(fs *pflag.FlagSet) {
-	fs.StringVar(&o.path, "lockfile", "genuin.lock", "the lockfile recording what exists on the platform")
+	fs.StringVar(&o.path, "lockfile", "", "the lockfile recording what exists on the platform (default "+lockfileName+
+		" in the spec root: the -f directory, a -f file's directory, or the deepest directory holding every -f path)")
+	_ = fs.SetAnnotation("lockfile", cobra.BashCompFilenameExt, []string{"lock"})
+}
+
+// file is the lockfile's path: --lockfile, or genuin.lock beside the spec.
+func (o *lockOptions) file() string {
+	if o.path != "" {
+		return o.path
+	}
+	return filepath.Join(o.spec.root(), lockfileName)
 }
 
 // registerTimeout adds --lock-timeout to commands that write the lockfile.
@@ -60,7 +138,7 @@ func (o *lockOptions) registerTimeout(fs *pflag.FlagSet) {
 
 // load reads the lockfile (and any journal) without locking it.
 func (o *lockOptions) load(e *env) (*lockfile.File, error) {
-	f, err := lockfile.Load(o.path)
+	f, err := lockfile.Load(o.file())
 	if err != nil {
 		return nil, withCode(exitError, err)
 	}
@@ -70,7 +148,7 @@ func (o *lockOptions) load(e *env) (*lockfile.File, error) {
 
 // open locks the lockfile for writing and reads it; the caller closes it.
 func (o *lockOptions) open(e *env, command string) (*lockfile.File, error) {
-	f, err := lockfile.Open(o.path, o.timeout, command)
+	f, err := lockfile.Open(o.file(), o.timeout, command)
 	if err != nil {
 		return nil, withCode(exitError, err)
 	}
@@ -78,9 +156,38 @@ func (o *lockOptions) open(e *env, command string) (*lockfile.File, error) {
 	return f, nil
 }
 
+// warnForeign says so when fewer than half of the objects the lockfile
+// records are in the spec: it is most likely another spec's lockfile,
+// found where the spec's own was expected or given by mistake.
+func warnForeign(e *env, lf *lockfile.File, d *spec.Desired) {
+	st := lf.State()
+	if st == nil {
+		return
+	}
+	inSpec := 0
+	for _, addr := range st.Addresses() {
+		if d.Groups[addr] != nil || st.Communities[addr] != nil && d.Communities[st.Communities[addr].Handle] != nil {
+			inSpec++
+		}
+	}
+	recorded := len(st.Communities) + len(st.Groups)
+	if 2*inSpec >= recorded {
+		return
+	}
+	how := "none of them in this spec"
+	switch {
+	case recorded == 1:
+		how = "not in this spec"
+	case inSpec > 0:
+		how = fmt.Sprintf("only %d of them in this spec", inSpec)
+	}
+	fmt.Fprintf(e.stderr, "warning: %s records %s, %s: is it another spec's lockfile? pass --lockfile\n",
+		lf.Path(), render.Plural(recorded, "object"), how)
+}
+
 func noteRecovered(e *env, f *lockfile.File) {
 	if n := f.Recovered(); n > 0 {
-		fmt.Fprintf(e.stderr, "note: replayed %d results from %s, left by an apply that did not finish; apply folds them into the lockfile\n", n, lockfile.JournalPath(f.Path()))
+		fmt.Fprintf(e.stderr, "note: replayed %s from %s, left by an apply that did not finish; apply folds them into the lockfile\n", render.Plural(n, "result"), lockfile.JournalPath(f.Path()))
 	}
 }
 

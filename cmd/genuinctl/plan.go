@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +22,7 @@ type planOptions struct {
 
 func newPlanCmd(e *env) *cobra.Command {
 	var o planOptions
+	o.lock.spec = &o.files
 	cmd := &cobra.Command{
 		Use:   "plan [-f PATH]... [--lockfile FILE]",
 		Short: "Show what apply would change, without calling the API",
@@ -37,7 +39,11 @@ with only blocked changes. Safety thresholds (--max-creates, --max-removals,
 one exits 3.
 
 Plan needs no network and no token: it is safe on pull requests from forks.
-There is no read API, so plan knows the platform only through the lockfile.
+There is no read API, so plan knows the platform only through the lockfile:
+genuin.lock in the spec root (the -f directory, a -f file's directory, or
+the deepest directory holding every -f path) unless --lockfile names
+another. A lockfile most of whose objects are not in the spec is reported:
+it is probably another spec's.
 
 ` + exitCodesHelp,
 		Example: `  genuinctl plan -f examples/quickstart
@@ -56,6 +62,7 @@ There is no read API, so plan knows the platform only through the lockfile.
 			if err != nil {
 				return err
 			}
+			warnForeign(e, lf, d)
 			p := reconcile.Diff(d, lf.State(), reconcile.Options{})
 			if o.out != "" {
 				if err := writeSavedPlan(e, o.out, reconcile.Save(p, lf.State())); err != nil {
@@ -71,7 +78,7 @@ There is no read API, so plan knows the platform only through the lockfile.
 				return withCode(exitError, err)
 			}
 			if o.out != "" {
-				fmt.Fprintf(e.stdout, "Saved the plan to %s: \"genuinctl apply %s\" performs exactly these changes.\n", o.out, o.out)
+				fmt.Fprintf(e.stdout, "Saved the plan to %s: \"%s\" performs exactly these changes.\n", o.out, applySavedCommand(o.out, lf.Path()))
 			}
 			if err := o.limits.check(e, p, lf.State()); err != nil && o.detailedExitCode {
 				return err
@@ -87,7 +94,18 @@ There is no read API, so plan knows the platform only through the lockfile.
 	o.render.register(cmd)
 	o.limits.register(cmd.Flags(), false)
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "text or json (schema/plan.schema.json)")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().StringVar(&o.out, "out", "", "also save the plan to FILE for \"genuinctl apply FILE\" (it holds phone numbers: keep it private)")
 	cmd.Flags().BoolVar(&o.detailedExitCode, "detailed-exitcode", false, "exit 0 with no changes, 2 with changes pending, 1 on error")
 	return cmd
+}
+
+// applySavedCommand is the command that applies a saved plan to the
+// lockfile it was made against: "apply PLANFILE" finds genuin.lock in the
+// current directory unless told otherwise.
+func applySavedCommand(planFile, lockPath string) string {
+	if filepath.Clean(lockPath) == lockfileName {
+		return "genuinctl apply " + planFile
+	}
+	return "genuinctl apply " + planFile + " --lockfile " + lockPath
 }

@@ -158,16 +158,19 @@ func newRootCmd(e *env) *cobra.Command {
 		Short: "Declarative provisioning for Genuin communities, groups and members",
 		Long: `genuinctl keeps Genuin communities, groups (loops) and their member lists in
 YAML files under version control. "plan" diffs the files against the
-lockfile (genuin.lock) with no network and no token; "apply" makes the API
-calls and records every result in the lockfile as it arrives.
+lockfile (genuin.lock, beside the spec) with no network and no token;
+"apply" makes the API calls and records every result in the lockfile as it
+arrives.
 
 Quick start, against the embedded sandbox (no account needed):
   genuinctl apply -f examples/quickstart --endpoint sandbox --auto-approve
 
 ` + exitCodesHelp,
+		Version:       readBuildInfo().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate(versionTemplate)
 	root.AddCommand(
 		newValidateCmd(e),
 		newExpandCmd(e),
@@ -176,6 +179,7 @@ Quick start, against the embedded sandbox (no account needed):
 		newStateCmd(e),
 		newImportCmd(e),
 		newSandboxCmd(e),
+		newVersionCmd(e),
 	)
 	return root
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -66,6 +67,10 @@ Example:
     -d '{"handle":"my_community","name":"My Community"}'
   curl -s http://127.0.0.1:8600/_sandbox/state
 
+"genuinctl sandbox users" lists the seeded users: their user_ids are the
+ones a spec can add as members. A phone number the sandbox does not know
+gets a new placeholder user, as on the real platform.
+
 It runs until interrupted (Ctrl-C), then saves its state and exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -91,6 +96,44 @@ It runs until interrupted (Ctrl-C), then saves its state and exits.`,
 	f.Float64Var(&o.rateLimit, "rate-limit", 0, "requests per second admitted; more get 429 (0 = no limit)")
 	f.StringVar(&o.duplicate, "duplicate-chat-id", "idempotent",
 		"a group create with a known chat_id: idempotent (200, existing group) or error (400/1099)")
+	cmd.AddCommand(newSandboxUsersCmd(e))
+	return cmd
+}
+
+func newSandboxUsersCmd(e *env) *cobra.Command {
+	var seedFile string
+	cmd := &cobra.Command{
+		Use:   "users",
+		Short: "List the users the sandbox is seeded with, to add as members",
+		Long: `users lists the users the sandbox starts with (the built-in seed, or
+--seed FILE): their user_ids are the ones a spec can add as members of a
+group, against the sandbox (an unknown user_id is refused). Phone numbers
+are not listed: a spec may add any phone number, and one the sandbox does
+not know gets a new placeholder user, as on the real platform.`,
+		Example: `  genuinctl sandbox users
+  genuinctl sandbox users --seed my-seed.json`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			seed := sandbox.DefaultSeed()
+			if seedFile != "" {
+				var err error
+				if seed, err = sandbox.LoadSeed(seedFile); err != nil {
+					return withCode(exitError, fmt.Errorf("--seed: %w", err))
+				}
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "USER_ID\tUSERNAME\tNAME")
+			for _, u := range seed.Users {
+				name := u.Name
+				if u.IsBrandSystemUser {
+					name += " (the brand system user: leads every community the default token creates)"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", u.UserID, u.Username, name)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&seedFile, "seed", "", "seed JSON file to list instead of the built-in one")
 	return cmd
 }
 
@@ -156,11 +199,13 @@ func runSandbox(ctx context.Context, e *env, addr, token string, cfg sandbox.Con
 	if err != nil {
 		return withCode(exitError, fmt.Errorf("sandbox: %w", err))
 	}
-	url := "http://" + ln.Addr().String()
-	if host, _, _ := net.SplitHostPort(addr); host == "" || net.ParseIP(host).IsUnspecified() {
-		fmt.Fprintf(e.stderr, "warning: listening on all interfaces (%s): other machines can reach the sandbox\n", addr)
+	url, everywhere := clientURL(addr, ln.Addr())
+	if everywhere {
+		fmt.Fprintf(e.stdout, "Genuin sandbox listening on %s, and on every other interface (%s)\n", url, addr)
+		fmt.Fprintf(e.stderr, "warning: listening on all interfaces (%s): other machines can reach the sandbox; genuinctl itself speaks plain http only to loopback, so use %s here\n", addr, url)
+	} else {
+		fmt.Fprintf(e.stdout, "Genuin sandbox listening on %s\n", url)
 	}
-	fmt.Fprintf(e.stdout, "Genuin sandbox listening on %s\n", url)
 	fmt.Fprintf(e.stdout, "export GENUIN_ENDPOINT=%s GENUIN_TOKEN=%s\n", url, token)
 	if cfg.DataFile != "" {
 		fmt.Fprintf(e.stdout, "state file: %s\n", cfg.DataFile)
@@ -184,4 +229,22 @@ func runSandbox(ctx context.Context, e *env, addr, token string, cfg sandbox.Con
 	}
 	fmt.Fprintln(e.stdout, "Genuin sandbox stopped")
 	return nil
+}
+
+// clientURL is the URL a client on this machine uses for a listener asked
+// for at addr. One on all interfaces (no host, 0.0.0.0 or ::) is reached
+// through loopback, the only host genuinctl speaks plain http to;
+// everywhere says so.
+func clientURL(addr string, bound net.Addr) (url string, everywhere bool) {
+	host, _, _ := net.SplitHostPort(addr)
+	ip := net.ParseIP(host)
+	if host != "" && !ip.IsUnspecified() {
+		return "http://" + bound.String(), false
+	}
+	_, port, _ := net.SplitHostPort(bound.String())
+	loopback := "127.0.0.1"
+	if ip != nil && ip.To4() == nil {
+		loopback = "::1"
+	}
+	return "http://" + net.JoinHostPort(loopback, port), true
 }

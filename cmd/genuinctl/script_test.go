@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -70,6 +71,7 @@ func TestScripts(t *testing.T) {
 			"exit":    cmdExit,
 			"chatid":  cmdChatID,
 			"fault":   cmdFault,
+			"serve":   cmdServe,
 		},
 	})
 }
@@ -79,10 +81,11 @@ func TestScripts(t *testing.T) {
 //	sandbox start [-duplicate-chat-id MODE] [-lose-rate P] [-fail-rate P] [-fault-seed N] [-latency D]
 //	sandbox state     print the server's communities, groups and members
 //	sandbox requests  print how many API requests the server received
+//	sandbox agents    print the User-Agent headers it received, one a line
 //	sandbox await N   wait (10s at most) until it has received N requests
 func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: sandbox start|state|requests|await N")
+		ts.Fatalf("usage: sandbox start|state|requests|agents|await N")
 	}
 	switch args[0] {
 	case "start":
@@ -93,6 +96,10 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Stdout().Write([]byte(describe(snap)))
 	case "requests":
 		fmt.Fprintf(ts.Stdout(), "requests %d\n", requestCount(ts))
+	case "agents":
+		for _, a := range ts.Value(faultsKey{}).(*scriptedFaults).userAgents() {
+			fmt.Fprintln(ts.Stdout(), a)
+		}
 	case "await":
 		want, err := strconv.Atoi(args[1])
 		ts.Check(err)
@@ -166,6 +173,11 @@ func checkNoSecrets(e *testscript.Env, given map[string]string) {
 		fromArchive[content] = true
 	}
 	for path, content := range contents(e.T(), e.WorkDir) {
+		// The embedded sandbox's data file holds the tokens of its seed:
+		// they are the sandbox's public test tokens, not credentials.
+		if filepath.Base(path) == sandboxDataName {
+			continue
+		}
 		if !fromArchive[content] {
 			texts[path] = content
 		}
@@ -179,14 +191,15 @@ func checkNoSecrets(e *testscript.Env, given map[string]string) {
 	}
 }
 
-// cmdChatID reads a group's chat_id from the lockfile into a variable:
+// cmdChatID reads a group's chat_id into a variable from spec/genuin.lock,
+// the lockfile of "-f spec":
 //
 //	chatid ADDRESS VAR
 func cmdChatID(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: chatid ADDRESS VAR")
 	}
-	lf, err := lockfile.Load(ts.MkAbs("genuin.lock"))
+	lf, err := lockfile.Load(ts.MkAbs("spec/genuin.lock"))
 	ts.Check(err)
 	g := lf.State().Groups[args[0]]
 	if g == nil {
@@ -269,4 +282,57 @@ func describe(snap sandbox.Snapshot) string {
 	}
 	sort.Strings(groups)
 	return strings.Join(append(lines, groups...), "\n") + "\n"
+}
+
+// cmdServe runs "genuinctl ARGS" as a server until the script ends, when
+// it is interrupted. It waits (10s at most) for the line announcing the
+// server, "export VAR=VALUE...", sets those variables in the script, and
+// gives what the server printed up to it as the command's stdout:
+//
+//	serve ARGS...
+func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: serve ARGS...")
+	}
+	cmd := exec.Command(filepath.Join(binDir, "genuinctl"), args...)
+	cmd.Dir = ts.MkAbs(".")
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	out, err := cmd.StdoutPipe()
+	ts.Check(err)
+	ts.Check(cmd.Start())
+	ts.Defer(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				ts.Fatalf("serve: genuinctl %s ended before announcing itself", strings.Join(args, " "))
+			}
+			fmt.Fprintln(ts.Stdout(), line)
+			if vars, ok := strings.CutPrefix(line, "export "); ok {
+				for _, v := range strings.Fields(vars) {
+					name, value, _ := strings.Cut(v, "=")
+					ts.Setenv(name, value)
+				}
+				go func() { // keep reading, so the server never blocks on its output
+					for range lines {
+					}
+				}()
+				return
+			}
+		case <-timeout:
+			ts.Fatalf("serve: no export line from genuinctl %s after 10s", strings.Join(args, " "))
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,11 +25,13 @@ type scriptedFaults struct {
 	// the request is in flight); lose drops the connection instead of
 	// answering; misanswer changes the chat_id in the answer.
 	hold, lose, misanswer map[string]int
+	// agents are the User-Agent headers of the API requests received.
+	agents map[string]bool
 }
 
 // newScriptedFaults arms no fault; next is set when the sandbox starts.
 func newScriptedFaults() *scriptedFaults {
-	return &scriptedFaults{hold: map[string]int{}, lose: map[string]int{}, misanswer: map[string]int{}}
+	return &scriptedFaults{hold: map[string]int{}, lose: map[string]int{}, misanswer: map[string]int{}, agents: map[string]bool{}}
 }
 
 // take uses one of the faults in m matching path, if any is left.
@@ -49,6 +52,9 @@ func (f *scriptedFaults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.next.ServeHTTP(w, r)
 		return
 	}
+	f.mu.Lock()
+	f.agents[r.UserAgent()] = true
+	f.mu.Unlock()
 	hold, lose, misanswer := f.take(f.hold, r.URL.Path), f.take(f.lose, r.URL.Path), f.take(f.misanswer, r.URL.Path)
 	rec := httptest.NewRecorder()
 	f.next.ServeHTTP(rec, r)
@@ -117,3 +123,15 @@ func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
 
 // faultsKey keys a script's scriptedFaults in its values.
 type faultsKey struct{}
+
+// userAgents returns the User-Agent headers received, sorted.
+func (f *scriptedFaults) userAgents() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	agents := make([]string, 0, len(f.agents))
+	for a := range f.agents {
+		agents = append(agents, a)
+	}
+	sort.Strings(agents)
+	return agents
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -13,22 +14,32 @@ import (
 )
 
 func newStateCmd(e *env) *cobra.Command {
-	var lock lockOptions
+	var files specOptions
+	lock := lockOptions{spec: &files}
 	cmd := &cobra.Command{
 		Use:   "state",
 		Short: "Inspect and edit the lockfile's records",
 		Long: `The lockfile is genuinctl's only memory of what exists on the platform:
 there is no read API. These commands show its records and fix them by hand.
 Writing commands take the lockfile's lock and go through its journal, like
-apply. They change only the lockfile, never the platform.`,
+apply. They change only the lockfile, never the platform.
+
+The lockfile is genuin.lock in the root of the spec -f names (the current
+directory by default), or the one --lockfile names. Addresses complete from
+it in the shell (see "genuinctl completion --help").`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
+	files.registerWith(cmd.PersistentFlags(),
+		"the spec whose lockfile to use: genuin.lock in its root; repeatable")
 	lock.register(cmd.PersistentFlags())
 	lock.registerTimeout(cmd.PersistentFlags())
 
 	cmd.AddCommand(&cobra.Command{
-		Use:   "list",
-		Short: "List every recorded address with its status and ids",
-		Args:  cobra.NoArgs,
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List every recorded address with its status and ids",
+		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			st, err := loadState(e, &lock)
 			if err != nil {
@@ -48,9 +59,10 @@ apply. They change only the lockfile, never the platform.`,
 		},
 	})
 	cmd.AddCommand(&cobra.Command{
-		Use:   "show ADDRESS",
-		Short: "Print one record as JSON",
-		Args:  cobra.ExactArgs(1),
+		Use:               "show ADDRESS",
+		Short:             "Print one record as JSON",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeRecorded(&lock, 1, false),
 		RunE: func(_ *cobra.Command, args []string) error {
 			st, err := loadState(e, &lock)
 			if err != nil {
@@ -78,7 +90,8 @@ apply. They change only the lockfile, never the platform.`,
 		Long: `rm removes records from the lockfile. The communities and groups stay on the
 platform (there is no delete endpoint); genuinctl simply stops managing them.
 Put them back with "genuinctl import".`,
-		Args: cobra.MinimumNArgs(1),
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: completeRecorded(&lock, 0, false),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return editState(e, &lock, "genuinctl state rm", func(lf *lockfile.File) error {
 				for _, addr := range args {
@@ -103,8 +116,9 @@ Put them back with "genuinctl import".`,
 changed in the spec keeps managing the same group instead of creating a new
 one. A group cannot move to another community, and a community's handle
 cannot change: the platform allows neither.`,
-		Example: `  genuinctl state mv group/acme/launch group/acme/launch-2026`,
-		Args:    cobra.ExactArgs(2),
+		Example:           `  genuinctl state mv group/acme/launch group/acme/launch-2026`,
+		Args:              cobra.ExactArgs(2),
+		ValidArgsFunction: completeRecorded(&lock, 1, true),
 		RunE: func(_ *cobra.Command, args []string) error {
 			from, to := args[0], args[1]
 			return editState(e, &lock, "genuinctl state mv", func(lf *lockfile.File) error {
@@ -194,6 +208,28 @@ func unknownAddress(st *lockfile.State, addr string) error {
 		return fmt.Errorf("%s is not in the lockfile (did you mean %s?)", addr, strings.Join(near, " or "))
 	}
 	return errors.New(addr + ` is not in the lockfile ("genuinctl state list" shows what is)`)
+}
+
+// completeRecorded completes the addresses the lockfile records (only
+// groups with groupsOnly) that are not on the command line yet, for the
+// first maxArgs arguments (every argument when maxArgs is 0).
+func completeRecorded(lock *lockOptions, maxArgs int, groupsOnly bool) cobra.CompletionFunc {
+	return func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		lf, err := lockfile.Load(lock.file())
+		if err != nil || lf.State() == nil || maxArgs > 0 && len(args) >= maxArgs {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, addr := range lf.State().Addresses() {
+			if groupsOnly && lf.State().Groups[addr] == nil {
+				continue
+			}
+			if strings.HasPrefix(addr, toComplete) && !slices.Contains(args, addr) {
+				out = append(out, addr)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
 }
 
 func orDash(s string) string {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/genuin/genuinctl/reconcile/render"
 )
 
 func newValidateCmd(e *env) *cobra.Command {
@@ -27,7 +29,7 @@ Exit codes: 0 valid, 1 errors found.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "Valid: %d communities, %d groups.\n", len(d.Communities), len(d.Groups))
+			fmt.Fprintf(e.stdout, "Valid: %s, %s.\n", render.Plural(len(d.Communities), "community"), render.Plural(len(d.Groups), "group"))
 			return nil
 		},
 	}

@@ -31,7 +31,8 @@ type File struct {
 	written []byte
 	// replayed is what Load found in the journal of an interrupted run.
 	replayed *journalContent
-	// recorded says Record changed the state since the last checkpoint.
+	// recorded says Record (or Rebind) changed the state since the last
+	// checkpoint.
 	recorded bool
 	// chats indexes the state's chat_ids for Record; built on first use.
 	chats   chatIndex
@@ -286,6 +287,25 @@ func (f *File) Init(endpoint string) *State {
 		f.state = New(endpoint)
 	}
 	return f.state
+}
+
+// Rebind binds a lockfile to another endpoint and checkpoints at once, so
+// that the lockfile and every journal written after it agree on the
+// endpoint. Whether its records may follow is the caller's decision: the
+// lockfile cannot tell where the objects it records live.
+func (f *File) Rebind(endpoint string) error {
+	if f.lock == nil {
+		return errReadOnly
+	}
+	if f.state == nil {
+		return errors.New("rebind: the lockfile has no state; Init it first")
+	}
+	if f.state.Endpoint == endpoint {
+		return nil
+	}
+	f.state.Endpoint = endpoint
+	f.recorded = true
+	return f.Checkpoint()
 }
 
 var errReadOnly = errors.New("the lockfile was opened read-only")

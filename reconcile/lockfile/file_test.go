@@ -358,3 +358,28 @@ func TestLoadRefusesNonRegularFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestRebind: a rebound lockfile is written at once, with its journal
+// removed, so that a journal written after it (and left by a crash) names
+// the same endpoint as the lockfile and replays.
+func TestRebind(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "genuin.lock")
+	must(t, os.WriteFile(path, []byte(baseLockfile), 0o644))
+	f, err := Open(path, 0, "test")
+	must(t, err)
+	serial := f.State().Serial
+	must(t, f.Rebind("sandbox:other"))
+	must(t, f.Record(Entry{Op: OpCreated, Address: "group/acme/two", ID: "g-2"}))
+	f.lock.release() // the process dies: the journal stays
+
+	again, err := Load(path)
+	must(t, err)
+	if st := again.State(); st.Endpoint != "sandbox:other" || st.Serial != serial+1 || again.Recovered() != 1 {
+		t.Fatalf("after a rebind and a crash: endpoint %q serial %d recovered %d", st.Endpoint, st.Serial, again.Recovered())
+	}
+	ro, err := Load(path)
+	must(t, err)
+	if err := ro.Rebind("x"); !errors.Is(err, errReadOnly) {
+		t.Errorf("Rebind of a read-only File = %v", err)
+	}
+}

@@ -87,7 +87,7 @@ func (t *textWriter) change(c *reconcile.Change) {
 		width = max(width, len(f.Name))
 	}
 	for _, f := range c.Fields {
-		t.printf("    %-*s  %s\n", width+1, f.Name+":", t.value(f))
+		t.printf("    %-*s  %s\n", width+1, f.Name+":", t.value(c.Kind, f))
 	}
 	t.members("+", green, c.MembersAdded)
 	t.members("-", red, c.MembersRemoved)
@@ -97,7 +97,12 @@ func (t *textWriter) change(c *reconcile.Change) {
 	t.printf("\n")
 }
 
-func (t *textWriter) value(f reconcile.FieldChange) string {
+// value renders a field's change; the field table says whether its value
+// is personal data, masked unless ShowPII.
+func (t *textWriter) value(kind string, f reconcile.FieldChange) string {
+	if field, _ := reconcile.LookupField(kind, f.Name); field.Personal && !t.opts.ShowPII {
+		return "(personal data, masked: --show-pii prints it)"
+	}
 	switch {
 	case f.Before == nil:
 		return compact(f.After)
@@ -161,10 +166,16 @@ func (t *textWriter) summary(p *reconcile.Plan) {
 	}
 }
 
-// Plural renders a count with its noun: "1 change", "3 changes".
+// Plural renders a count with its noun: "1 change", "3 changes",
+// "2 addresses", "0 communities".
 func Plural(n int, noun string) string {
-	if n == 1 {
+	switch {
+	case n == 1:
 		return "1 " + noun
+	case strings.HasSuffix(noun, "s"):
+		return fmt.Sprintf("%d %ses", n, noun)
+	case len(noun) > 1 && noun[len(noun)-1] == 'y' && !strings.ContainsRune("aeiou", rune(noun[len(noun)-2])):
+		return fmt.Sprintf("%d %sies", n, noun[:len(noun)-1])
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
