@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/genuin/genuinctl/internal/genuin"
 	"github.com/genuin/genuinctl/reconcile"
 )
 
@@ -73,6 +74,9 @@ func ApplyErrors(err error) string {
 	for _, f := range failures {
 		fmt.Fprintf(&b, "  %s\n", f)
 	}
+	for _, hint := range hints(failures) {
+		fmt.Fprintf(&b, "  hint: %s\n", hint)
+	}
 	switch {
 	case errors.Is(err, reconcile.ErrTimedOut):
 		b.WriteString(reconcile.ErrTimedOut.Error())
@@ -97,4 +101,22 @@ func heldBack(failures []*reconcile.ChangeError) int {
 		n += f.HeldBack
 	}
 	return n
+}
+
+// hints are what the API's error codes suggest doing, each once, in the
+// order the failures met them.
+func hints(failures []*reconcile.ChangeError) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range failures {
+		var apiErr *genuin.APIError
+		if !errors.As(f, &apiErr) {
+			continue
+		}
+		if h := apiErr.Hint(); h != "" && !seen[h] {
+			seen[h] = true
+			out = append(out, h)
+		}
+	}
+	return out
 }

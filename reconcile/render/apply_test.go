@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/genuin/genuinctl/internal/genuin"
 	"github.com/genuin/genuinctl/reconcile"
 )
 
@@ -50,5 +51,18 @@ func TestApplyErrors(t *testing.T) {
 		if strings.Contains(got, "errors occurred") {
 			t.Errorf("go-multierror's format reached the user:\n%s", got)
 		}
+	}
+}
+
+// TestApplyErrorsHints: what an API error code suggests is said once,
+// however many addresses failed with it.
+func TestApplyErrorsHints(t *testing.T) {
+	video := &genuin.APIError{Op: "group/create", Status: 500, Code: genuin.CodeVideoNotFound, Kind: genuin.KindServer}
+	err := multierror.Append(nil,
+		&reconcile.ChangeError{Address: "group/a/one", Err: video},
+		&reconcile.ChangeError{Address: "group/a/two", Err: video})
+	got := ApplyErrors(err)
+	if hint := "  hint: " + video.Hint() + "\n"; video.Hint() == "" || strings.Count(got, hint) != 1 {
+		t.Errorf("want the 5026 hint once:\n%s", got)
 	}
 }
