@@ -19,13 +19,13 @@ type csvTable struct {
 	lines  int // the number of lines, an upper bound on the rows
 }
 
-// openCSV reads a CSV file, named at ref, and its header row. A UTF-8 BOM
-// and CRLF line ends are fine; surrounding spaces in header names are
-// dropped. It returns nil after reporting a file that cannot be read or
-// has no header.
-func openCSV(file string, ref reference, ds *diagnostics) *csvTable {
-	data, err := ref.read(file, ds)
-	if err != nil {
+// openCSV reads a CSV file, named at ref and confined to root, and its
+// header row. A UTF-8 BOM and CRLF line ends are fine; surrounding spaces
+// in header names are dropped. It returns nil after reporting a file that
+// cannot be read or has no header.
+func openCSV(root specRoots, file string, ref reference, ds *diagnostics) *csvTable {
+	data, ok := ref.read(root, file, ds)
+	if !ok {
 		return nil
 	}
 	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
@@ -40,7 +40,7 @@ func openCSV(file string, ref reference, ds *diagnostics) *csvTable {
 	for i, h := range header {
 		t.header[i] = strings.TrimSpace(h)
 		if slices.Contains(t.header[:i], t.header[i]) {
-			t.errorf(i, "column %q appears twice", t.header[i])
+			t.errorf(i, "column %s appears twice", excerpt(t.header[i]))
 		}
 	}
 	return t

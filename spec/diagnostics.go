@@ -2,6 +2,7 @@ package spec
 
 import (
 	"cmp"
+	"container/heap"
 	"errors"
 	"fmt"
 	"slices"
@@ -56,28 +57,126 @@ func Diagnostics(err error) []*Diagnostic {
 	return nil
 }
 
-// diagnostics collects the problems of one Load.
-type diagnostics []*Diagnostic
+// MaxDiagnostics is the most diagnostics Load reports: the first ones by
+// position. When there are more, one last diagnostic, at the first one left
+// out, says how many more were found. A file full of mistakes thus costs
+// memory and output in proportion to MaxDiagnostics, not to its mistakes.
+const MaxDiagnostics = 1000
 
-// add records a problem at pos.
-func (ds *diagnostics) add(pos Pos, addr, format string, args ...any) {
-	*ds = append(*ds, &Diagnostic{Pos: pos, Address: addr, Message: fmt.Sprintf(format, args...)})
+// diagnostics collects the problems of one Load, or of one file being
+// prepared: the first MaxDiagnostics by position, distinct, and a count of
+// the rest.
+type diagnostics struct {
+	kept  maxHeap             // at most MaxDiagnostics, the last in order on top
+	index map[Diagnostic]bool // the kept ones
+	// found counts the problems found, kept or not (only a problem equal to
+	// a kept one is not counted again); firstLeft is the first of those not
+	// kept, or nil.
+	found     int
+	firstLeft *Diagnostic
 }
 
-// err returns the diagnostics sorted by position and de-duplicated, as a
-// *multierror.Error that prints one per line, or nil when there are none.
-func (ds diagnostics) err() error {
-	if len(ds) == 0 {
+// add records a problem at pos. A problem that comes after MaxDiagnostics
+// others is counted without wording its message, unless it may be the
+// first one left out.
+func (ds *diagnostics) add(pos Pos, addr, format string, args ...any) {
+	addr = clipAddress(addr)
+	if len(ds.kept) == MaxDiagnostics && ds.firstLeft != nil && comparePlace(ds.firstLeft, pos, addr) < 0 {
+		ds.found++
+		return
+	}
+	ds.insert(&Diagnostic{Pos: pos, Address: addr, Message: fmt.Sprintf(format, args...)})
+}
+
+// insert records d unless an equal diagnostic is kept already.
+func (ds *diagnostics) insert(d *Diagnostic) {
+	if ds.index[*d] {
+		return
+	}
+	ds.found++
+	if len(ds.kept) == MaxDiagnostics {
+		if compareDiagnostics(d, ds.kept[0]) >= 0 {
+			ds.leave(d)
+			return
+		}
+		last := heap.Pop(&ds.kept).(*Diagnostic)
+		delete(ds.index, *last)
+		ds.leave(last)
+	}
+	if ds.index == nil {
+		ds.index = map[Diagnostic]bool{}
+	}
+	ds.index[*d] = true
+	heap.Push(&ds.kept, d)
+}
+
+// leave notes a diagnostic that is not kept.
+func (ds *diagnostics) leave(d *Diagnostic) {
+	if ds.firstLeft == nil || compareDiagnostics(d, ds.firstLeft) < 0 {
+		ds.firstLeft = d
+	}
+}
+
+// count is the number of problems found so far: it grows with each new one.
+func (ds *diagnostics) count() int { return ds.found }
+
+// merge adds the problems that other found.
+func (ds *diagnostics) merge(other *diagnostics) {
+	for _, d := range other.kept {
+		ds.insert(d)
+	}
+	// What other left out comes after what it kept, and so after the first
+	// MaxDiagnostics of all: it is left out here too.
+	if other.firstLeft != nil {
+		ds.found += other.found - len(other.kept)
+		ds.leave(other.firstLeft)
+	}
+}
+
+// err returns the diagnostics sorted by position, and a last one saying
+// how many more were found, as a *multierror.Error that prints one per
+// line; nil when there are none.
+func (ds *diagnostics) err() error {
+	if ds.found == 0 {
 		return nil
 	}
-	sorted := slices.Clone(ds)
-	slices.SortStableFunc(sorted, compareDiagnostics)
-	sorted = slices.CompactFunc(sorted, func(a, b *Diagnostic) bool { return *a == *b })
+	sorted := slices.Clone(ds.kept)
+	slices.SortFunc(sorted, compareDiagnostics)
+	if left := ds.found - len(sorted); left > 0 {
+		more := fmt.Sprintf("%d more problems from here on are not shown", left)
+		if left == 1 {
+			more = "1 more problem from here on is not shown"
+		}
+		sorted = append(sorted, &Diagnostic{
+			Pos:     ds.firstLeft.Pos,
+			Message: fmt.Sprintf("%s: only the first %d are", more, MaxDiagnostics),
+		})
+	}
 	merr := &multierror.Error{ErrorFormat: onePerLine}
 	for _, d := range sorted {
 		merr.Errors = append(merr.Errors, d)
 	}
 	return merr
+}
+
+// maxHeap is a container/heap of diagnostics, the last in order on top.
+type maxHeap []*Diagnostic
+
+func (h maxHeap) Len() int           { return len(h) }
+func (h maxHeap) Less(i, j int) bool { return compareDiagnostics(h[i], h[j]) > 0 }
+func (h maxHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *maxHeap) Push(x any)        { *h = append(*h, x.(*Diagnostic)) }
+func (h *maxHeap) Pop() any {
+	old := *h
+	d := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return d
+}
+
+// comparePlace orders d against a diagnostic at pos for addr, as
+// compareDiagnostics would when their messages tie.
+func comparePlace(d *Diagnostic, pos Pos, addr string) int {
+	return compareDiagnostics(d, &Diagnostic{Pos: pos, Address: addr})
 }
 
 func compareDiagnostics(a, b *Diagnostic) int {

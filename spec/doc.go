@@ -48,13 +48,14 @@
 // inline, in a YAML file holding a list of members, or in a CSV file with a
 // header row and a user_id and/or phone column (a UTF-8 BOM and CRLF line
 // ends are fine; each bad row is reported at its csvfile:line:col). Paths
-// are relative to the spec file. A YAML file named by a member list is not
-// a spec file, even below a directory given to Load: a file holding a list
-// is set aside until every spec file is read, and reported as a spec file
-// only if no member list names it. A group's members are
-// its inline members, then each of its member_lists in order, with
-// duplicates dropped; a group with one list and no inline members shares
-// the list's slice, capped so that appending copies.
+// are relative to the spec file, and confined to the spec root (see Files
+// a spec names, below). A YAML file named by a member list is not a spec
+// file, even below a directory given to Load: a file holding a list is set
+// aside until every spec file is read, and reported as a spec file only if
+// no member list names it. A group's members are its inline members, then
+// each of its member_lists in order, with duplicates dropped; a group with
+// one list and no inline members shares the list's slice, capped so that
+// appending copies.
 //
 // # Generators
 //
@@ -73,13 +74,47 @@
 // list) is reported once, at the first row. A matrix may make at most
 // 100,000 groups.
 //
+// # Files a spec names
+//
+// A spec comes from a pull request as often as from its owner, so the
+// files it names are untrusted input, and what Load prints is public
+// output: a spec must never be a way to print a secret, or to hang or
+// exhaust the process reading it.
+//
+//   - The spec roots are the paths given to Load (a directory counts as
+//     itself, a file as its directory), with symlinks resolved
+//     (filepath.EvalSymlinks). Loading "spec" makes spec/ the root;
+//     loading "spec" and "lists/more.yaml" makes spec/ and lists/ the
+//     roots, never their common parent, so two unrelated paths cannot
+//     widen what a spec may read to a directory such as /.
+//   - A path a spec names (a member list's file or csv, a matrix
+//     variable's csv), relative or absolute, must resolve, symlinks and
+//     all, inside one of the roots; otherwise it is reported at the path,
+//     as outside the spec root, and never read. So must a *.yaml symlink found
+//     below a directory given. A file given to Load itself is the user's
+//     choice and may be anywhere.
+//   - Only regular files are read: a directory, a named pipe, a device or
+//     a socket is refused before it is opened, and again if one is swapped
+//     in before the open, which cannot block (O_NONBLOCK on unix).
+//   - A file is read up to MaxFileSize (64 MiB), and refused past it,
+//     whatever size it claims.
+//   - A diagnostic quotes at most 40 runes of a file at a time (keys,
+//     values, CSV columns, names in a did-you-mean, the messages of the
+//     YAML parser, the schema library and text/template), followed by
+//     "…" when cut, with control characters and invalid UTF-8 escaped.
+//     Addresses in diagnostics are cut the same way, part by part.
+//   - Load reports at most MaxDiagnostics (1,000) diagnostics, the first
+//     by position; one more, at the first left out, says how many more it
+//     found. Those are counted, not worded or kept.
+//
 // # Checks
 //
 // Load is strict and reports every problem at once. Each file is parsed
 // with yaml.v3 into a node tree; duplicate keys, aliases and non-standard
 // tags are rejected. The tree, as a JSON-like value, is validated against
-// the embedded JSON Schema, and each schema error is reported at the YAML
-// node its instance location points to, worded from the broken keyword:
+// the embedded JSON Schema (a list longer than 64 items item by item, see
+// below), and each schema error is reported at the YAML node its instance
+// location points to, worded from the broken keyword:
 // an unknown key with a did-you-mean suggestion, a wrong type, a value out
 // of range, a missing key. Checks the schema cannot express run after it:
 // unknown communities and member lists, an address, handle, list or
@@ -87,13 +122,20 @@
 // Nodes the schema already reported are not checked again, so one mistake
 // gives one diagnostic.
 //
-// Load keeps memory and time in proportion to the Desired it returns.
-// Spec files are read, parsed and validated concurrently and added in
-// order, so results do not depend on scheduling; each node tree is dropped
-// once added. Member lists in which every member is plainly valid (the
-// bulk of a large spec) are given to the schema empty, the Go checks being
-// the ones that matter for them. CSV lists are read row by row. A group
-// with one list and no inline members shares the list's members.
+// Load keeps memory and time in proportion to the Desired it returns and
+// to its largest file, not to the mistakes it finds. Spec files are read,
+// parsed and validated concurrently and added in order, so results do not
+// depend on scheduling; each node tree is dropped once added. The schema
+// sees a file in small pieces: a list longer than 64 items is validated
+// empty, then item by item, so neither the JSON-like value of a whole file
+// nor the schema library's errors about it are ever held at once. Member
+// lists in which every member is plainly valid (the bulk of a large spec)
+// are given to the schema empty, the Go checks being the ones that matter
+// for them. CSV rows are decoded one at a time. A group with one list and
+// no inline members shares the list's members. What remains is yaml.v3's
+// node tree of the file being loaded, some 17 bytes of memory per byte of
+// YAML, about twice that at the peak, the garbage collector's headroom:
+// TestHugeSpecs and BenchmarkLoadHuge* measure 52 and 58 MB files.
 // BenchmarkLoadLarge (1,000 communities, 20,000 groups, 1,000,000
 // memberships) keeps Load within twice the cost of merely parsing the same
 // files (BenchmarkDecodeLarge).
@@ -104,8 +146,12 @@
 //   - On error, Load returns a nil Desired and a *multierror.Error whose
 //     entries are *Diagnostic, each with a position (file:line:col, or
 //     file:line when yaml.v3 gives no column, or the path alone when the
-//     path itself cannot be read), sorted by position and de-duplicated.
+//     path itself cannot be read), sorted by position and de-duplicated:
+//     at most MaxDiagnostics, then one saying how many more there are.
 //     err.Error() prints one per line; Diagnostics returns them.
+//   - Load reads no file outside the spec roots but those given to it, no
+//     file but regular ones, nothing past MaxFileSize, and quotes no more
+//     than 40 runes of a file at a time.
 //   - On success, Desired's maps are non-nil, every group's community is in
 //     Communities, every member list a group names exists, Group.Type is set (4 unless given), tags keep their
 //     order, members are normalised and unique within a group, and every

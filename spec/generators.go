@@ -75,9 +75,9 @@ func (l *loader) generate(d *decoder, item *yaml.Node) {
 	}
 	// Check the template's members once, where they are written, rather
 	// than once per row.
-	before := len(l.ds)
+	before := l.ds.count()
 	d.members(valueOf(gen.group, "members"), gen.addr)
-	if len(l.ds) > before {
+	if l.ds.count() > before {
 		return
 	}
 	rows := 1
@@ -120,7 +120,7 @@ func (gen *generator) parseTemplates(d *decoder) bool {
 			}
 			t, err := template.New(k).Option("missingkey=error").Funcs(templateFuncs).Parse(n.Value)
 			if err != nil {
-				d.ds.add(d.doc.pos(n), gen.addr, "group.%s: %s", k, strings.TrimPrefix(err.Error(), "template: "))
+				d.ds.add(d.doc.pos(n), gen.addr, "group.%s: %s", k, sanitise(strings.TrimPrefix(err.Error(), "template: ")))
 				ok = false
 			}
 			gen.templates[n] = t
@@ -141,7 +141,7 @@ func (l *loader) readMatrix(d *decoder, gen *generator, matrix *yaml.Node) bool 
 			}
 		} else if file := valueOf(v, "csv"); file != nil {
 			var read bool
-			mv.values, read = l.matrixCSV(relativeTo(d.doc.file, file.Value), reference{d.doc.pos(file), gen.addr})
+			mv.values, read = l.matrixCSV(relativeTo(d.doc.file, file.Value), reference{d.doc.pos(file), gen.addr, file.Value})
 			ok = ok && read
 		}
 		gen.vars = append(gen.vars, mv)
@@ -151,8 +151,8 @@ func (l *loader) readMatrix(d *decoder, gen *generator, matrix *yaml.Node) bool 
 
 // matrixCSV reads the rows of a matrix CSV file as column → value maps.
 func (l *loader) matrixCSV(file string, ref reference) ([]matrixValue, bool) {
-	before := len(l.ds)
-	t := openCSV(file, ref, &l.ds)
+	before := l.ds.count()
+	t := openCSV(l.root, file, ref, &l.ds)
 	if t == nil {
 		return nil, false
 	}
@@ -164,7 +164,7 @@ func (l *loader) matrixCSV(file string, ref reference) ([]matrixValue, bool) {
 		}
 		rows = append(rows, matrixValue{value: row, pos: Pos{File: file, Line: line, Col: 1}})
 	}
-	return rows, len(l.ds) == before
+	return rows, l.ds.count() == before
 }
 
 // generateRow makes the group of one matrix row and adds it like a group
@@ -184,8 +184,7 @@ func (l *loader) generateRow(gen *generator, row []matrixValue) {
 	}
 	doc := &document{file: pos.File, root: root, reported: map[*yaml.Node]bool{}}
 	doc.addr = itemAddress("groups", root)
-	doc.value = (&converter{doc: doc, ds: &l.ds}).value(root)
-	l.addGroup(l.decoder(doc, l.schema.group), root, gen.addr)
+	l.addGroup(l.decoder(doc, groupSchema), root, gen.addr)
 }
 
 // render copies the template node tree for one row, executing the
@@ -225,13 +224,15 @@ func (gen *generator) fail(n *yaml.Node, err error, data map[string]any, pos Pos
 		msg = after
 	}
 	if m := missingKey.FindStringSubmatch(msg); m != nil {
-		msg = fmt.Sprintf("no variable or column %q%s", m[1], didYouMean(m[1], names(data)))
+		msg = fmt.Sprintf("no variable or column %s%s", excerpt(m[1]), didYouMean(m[1], names(data)))
 	} else if m := notARow.FindStringSubmatch(msg); m != nil {
-		msg = fmt.Sprintf("no column %q: only a CSV variable has columns", m[1])
+		msg = fmt.Sprintf("no column %s: only a CSV variable has columns", excerpt(m[1]))
+	} else {
+		msg = sanitise(msg)
 	}
 	if key := n.Value + "\x00" + msg; !gen.failed[key] {
 		gen.failed[key] = true
-		ds.add(pos, gen.addr, "template %q: %s", n.Value, msg)
+		ds.add(pos, gen.addr, "template %s: %s", excerpt(n.Value), msg)
 	}
 }
 

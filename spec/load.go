@@ -1,12 +1,11 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 
-	"github.com/santhosh-tekuri/jsonschema/v5"
 	"gopkg.in/yaml.v3"
 )
 
@@ -21,7 +20,7 @@ func Load(paths []string) (*Desired, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := newLoader(s)
+	l := newLoader(s, rootsOf(paths))
 	if len(paths) == 0 {
 		l.ds.add(Pos{}, "", "no spec files or directories given")
 	}
@@ -31,13 +30,13 @@ func Load(paths []string) (*Desired, error) {
 	// until every spec file is read, and only those no member list names are
 	// then reported as spec files. Spec files are dropped once added.
 	var lists []*document
-	prepare := func(file string) *prepared { return s.prepare(file) }
+	prepare := func(f specFile) *prepared { return s.prepare(l.root, f) }
 	for p := range inOrder(specFiles(paths, &l.ds), runtime.GOMAXPROCS(0), prepare) {
 		doc := p.doc
 		if l.isListFile(doc.file) {
 			continue // read already, as a member list
 		}
-		l.ds = append(l.ds, p.ds...)
+		l.ds.merge(&p.ds)
 		switch {
 		case doc.empty:
 			l.ds.add(Pos{File: doc.file, Line: 1, Col: 1}, "", "empty file: a spec file starts with \"version: 1\"")
@@ -51,7 +50,7 @@ func Load(paths []string) (*Desired, error) {
 	}
 	for _, doc := range lists {
 		if !l.isListFile(doc.file) {
-			l.add(doc, s.validate(s.file, doc, &l.ds))
+			l.add(doc, s.validate(fileSchema, doc, &l.ds))
 		}
 	}
 	l.resolve()
@@ -64,6 +63,7 @@ func Load(paths []string) (*Desired, error) {
 // loader gathers the documents of one Load into a Desired.
 type loader struct {
 	schema  *specSchema
+	root    specRoots
 	ds      diagnostics
 	desired *Desired
 	// parsed are the YAML files holding a list that no member list has named
@@ -92,9 +92,10 @@ type pendingGroup struct {
 	generator string
 }
 
-func newLoader(s *specSchema) *loader {
+func newLoader(s *specSchema, root specRoots) *loader {
 	return &loader{
 		schema:     s,
+		root:       root,
 		desired:    &Desired{Communities: map[string]*Community{}, Groups: map[string]*Group{}},
 		parsed:     map[string]*document{},
 		lists:      map[string]*memberList{},
@@ -112,32 +113,33 @@ type prepared struct {
 	ds      diagnostics
 }
 
-func (s *specSchema) prepare(file string) *prepared {
-	p := &prepared{doc: &document{file: file}}
-	data, err := reference{}.read(file, &p.ds)
-	if err != nil {
+func (s *specSchema) prepare(root specRoots, f specFile) *prepared {
+	p := &prepared{doc: &document{file: f.path}}
+	data, ok := f.read(root, &p.ds)
+	if !ok {
 		return p
 	}
-	p.doc = parseDocument(file, data, &p.ds)
+	p.doc = parseDocument(f.path, data, &p.ds)
 	if root := p.doc.root; root != nil && root.Kind != yaml.SequenceNode {
-		p.flagged = s.validate(s.file, p.doc, &p.ds)
+		p.flagged = s.validate(fileSchema, p.doc, &p.ds)
 	}
 	return p
 }
 
-// read reads and parses a YAML file, or returns nil after reporting why it
-// cannot: at the place that names the file (ref), or else at the file.
+// read reads and parses a YAML file that a spec names at ref, or returns
+// nil after reporting why it cannot.
 func (l *loader) read(file string, ref reference) *document {
-	data, err := ref.read(file, &l.ds)
-	if err != nil {
+	data, ok := ref.read(l.root, file, &l.ds)
+	if !ok {
 		return nil
 	}
 	return parseDocument(file, data, &l.ds)
 }
 
-// decoder validates doc against sch and returns a decoder for it.
-func (l *loader) decoder(doc *document, sch *jsonschema.Schema) *decoder {
-	return &decoder{doc: doc, flagged: l.schema.validate(sch, doc, &l.ds), ds: &l.ds, set: &l.set}
+// decoder validates doc against the schema at loc and returns a decoder
+// for it.
+func (l *loader) decoder(doc *document, loc string) *decoder {
+	return &decoder{doc: doc, flagged: l.schema.validate(loc, doc, &l.ds), ds: &l.ds, set: &l.set}
 }
 
 // isListFile reports whether a member list has named file.
@@ -212,7 +214,7 @@ func (l *loader) resolve() {
 	for _, p := range l.groups {
 		g := p.group
 		if _, ok := l.desired.Communities[g.Community]; !ok && g.Community != "" && p.communityPos.Line != 0 {
-			r.errorf(p, p.communityPos, "unknown community %q%s; declare it under communities:", g.Community, didYouMean(g.Community, handles))
+			r.errorf(p, p.communityPos, "unknown community %s%s; declare it under communities:", excerpt(g.Community), didYouMean(g.Community, handles))
 		}
 		l.addListMembers(r, p)
 	}
@@ -239,24 +241,34 @@ func (r *resolver) errorf(p *pendingGroup, pos Pos, format string, args ...any) 
 	}
 }
 
-// reference is where a spec names a file it uses (a member list's file or
-// csv); zero for a file named on the command line.
+// reference is where a spec names a file it uses: a member list's file or
+// csv, a matrix variable's csv.
 type reference struct {
 	pos  Pos
 	addr string
+	// path is the path as the spec writes it.
+	path string
 }
 
-// read reads a file, reporting an error where the file is named.
-func (r reference) read(file string, ds *diagnostics) ([]byte, error) {
-	data, err := os.ReadFile(file)
+// read reads a file the spec names, which must resolve inside the root, be
+// a regular file and be no larger than MaxFileSize. It reports why it
+// cannot where the file is named.
+func (r reference) read(root specRoots, file string, ds *diagnostics) ([]byte, bool) {
+	real, err := root.resolve(file)
+	var data []byte
+	if err == nil {
+		data, err = readRegular(real)
+	}
+	var why refusal
 	switch {
 	case err == nil:
-	case r.pos.Line == 0:
-		ds.add(Pos{File: file}, "", "%v", unwrapPathError(err))
+		return data, true
+	case errors.As(err, &why):
+		ds.add(r.pos, r.addr, "path %s is %v", excerpt(r.path), why)
 	default:
-		ds.add(r.pos, r.addr, "%v", err)
+		ds.add(r.pos, r.addr, "path %s: %v", excerpt(r.path), unwrapPathError(err))
 	}
-	return data, err
+	return nil, false
 }
 
 // absPath is the absolute form of path, or path itself if it has none.

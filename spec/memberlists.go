@@ -52,9 +52,9 @@ func (l *loader) addMemberList(d *decoder, item *yaml.Node) {
 		case "members":
 			list.members = d.members(v, addr)
 		case "file":
-			list.members = l.listFile(relativeTo(d.doc.file, v.Value), reference{d.doc.pos(v), addr})
+			list.members = l.listFile(relativeTo(d.doc.file, v.Value), reference{d.doc.pos(v), addr, v.Value})
 		case "csv":
-			list.members = l.listCSV(relativeTo(d.doc.file, v.Value), reference{d.doc.pos(v), addr})
+			list.members = l.listCSV(relativeTo(d.doc.file, v.Value), reference{d.doc.pos(v), addr, v.Value})
 		}
 	}
 }
@@ -77,7 +77,7 @@ func (l *loader) listFile(file string, ref reference) []Member {
 			l.ds.add(Pos{File: file, Line: 1, Col: 1}, ref.addr, "empty file: a member list file holds a list of members")
 		case doc.root != nil:
 			doc.addr = ref.addr
-			members = l.decoder(doc, l.schema.members).members(doc.root, ref.addr)
+			members = l.decoder(doc, membersSchema).members(doc.root, ref.addr)
 		}
 	}
 	l.listFiles[key] = members
@@ -92,7 +92,7 @@ func (l *loader) listCSV(file string, ref reference) []Member {
 		return members
 	}
 	l.listFiles[key] = nil
-	t := openCSV(file, ref, &l.ds)
+	t := openCSV(l.root, file, ref, &l.ds)
 	if t == nil {
 		return nil
 	}
@@ -104,7 +104,7 @@ func (l *loader) listCSV(file string, ref reference) []Member {
 		case "phone":
 			phoneCol = i
 		default:
-			t.errorf(i, "unknown column %q%s; a member list has a user_id and/or a phone column", h, didYouMean(h, []string{"user_id", "phone"}))
+			t.errorf(i, "unknown column %s%s; a member list has a user_id and/or a phone column", excerpt(h), didYouMean(h, []string{"user_id", "phone"}))
 		}
 	}
 	if userCol < 0 && phoneCol < 0 {
@@ -161,7 +161,7 @@ func (l *loader) addListMembers(r *resolver, p *pendingGroup) {
 	for _, ref := range p.lists {
 		list, ok := l.lists[ref.name]
 		if !ok {
-			r.errorf(p, ref.pos, "unknown member list %q%s", ref.name, didYouMean(ref.name, sortedKeys(l.lists)))
+			r.errorf(p, ref.pos, "unknown member list %s%s", excerpt(ref.name), didYouMean(ref.name, sortedKeys(l.lists)))
 			continue
 		}
 		sources = append(sources, list.members)

@@ -57,13 +57,18 @@ func pointerTokens(ptr string) []string {
 		return nil
 	}
 	tokens := strings.Split(strings.TrimPrefix(ptr, "/"), "/")
-	for i, t := range tokens {
-		tokens[i] = unescapeToken.Replace(t)
+	if strings.Contains(ptr, "~") {
+		for i, t := range tokens {
+			tokens[i] = unescapeToken.Replace(t)
+		}
 	}
 	return tokens
 }
 
-var unescapeToken = strings.NewReplacer("~1", "/", "~0", "~")
+var (
+	unescapeToken = strings.NewReplacer("~1", "/", "~0", "~")
+	escapeToken   = strings.NewReplacer("~", "~0", "/", "~1")
+)
 
 // nodeAt resolves a JSON pointer in a YAML node tree. It stops at the
 // deepest node it can reach, so that every error has a position.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -14,12 +15,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// document is one parsed YAML file: its node tree and the same tree as the
-// plain JSON-like value the schema validates.
+// document is one parsed YAML file: its node tree.
 type document struct {
-	file  string
-	root  *yaml.Node // the top-level node; nil when the file could not be parsed
-	value any
+	file string
+	root *yaml.Node // the top-level node; nil when the file could not be parsed
 	// reported are the nodes already reported as unsupported YAML (aliases,
 	// tags): they convert to null, which the schema need not report again.
 	reported map[*yaml.Node]bool
@@ -61,7 +60,6 @@ func parseDocument(file string, data []byte, ds *diagnostics) *document {
 	if len(top.Content) == 1 {
 		doc.root = top.Content[0]
 	}
-	doc.value = (&converter{doc: doc, ds: ds}).value(doc.root)
 	return doc
 }
 
@@ -97,7 +95,7 @@ func syntaxErrorPos(file string, err error) Pos {
 // syntaxErrorMessage is yaml.v3's message without its "yaml: line N:" prefix.
 func syntaxErrorMessage(err error) string {
 	msg := yamlLine.ReplaceAllString(err.Error(), "")
-	return "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")
+	return "invalid YAML: " + sanitise(strings.TrimPrefix(msg, "yaml: "))
 }
 
 // badBytes finds what yaml.v3 would reject without a position: invalid
@@ -124,9 +122,43 @@ func badBytes(data []byte) (Pos, string, bool) {
 
 // converter turns a YAML node tree into the JSON-like value the schema
 // validates: map[string]any, []any, string, json.Number, bool and nil.
+// A list longer than maxBatch becomes an empty list, set aside in long to
+// be validated item by item (see validation.check).
 type converter struct {
-	doc *document
-	ds  *diagnostics
+	doc  *document
+	ds   *diagnostics
+	path []step // from the node converted first to the one being converted
+	long []longList
+}
+
+// maxBatch is the longest list validated in one piece with what holds it.
+const maxBatch = 64
+
+// step is one step down a node tree: a mapping's key, or a list's index.
+type step struct {
+	key   string
+	index int // -1 for a key
+}
+
+// longList is a list set aside by the converter, at path below the node
+// it converted.
+type longList struct {
+	node *yaml.Node
+	path []step
+}
+
+// pointer is the JSON pointer of a path: "/groups/3/members".
+func pointer(path []step) string {
+	var b strings.Builder
+	for _, s := range path {
+		b.WriteByte('/')
+		if s.index >= 0 {
+			b.WriteString(strconv.Itoa(s.index))
+		} else {
+			b.WriteString(escapeToken.Replace(s.key))
+		}
+	}
+	return b.String()
 }
 
 // notInteger stands for every YAML float. The spec has no fractional fields,
@@ -138,13 +170,19 @@ func (c *converter) value(n *yaml.Node) any {
 	case yaml.MappingNode:
 		return c.mapping(n)
 	case yaml.SequenceNode:
+		if len(n.Content) > maxBatch {
+			c.long = append(c.long, longList{node: n, path: slices.Clone(c.path)})
+			return []any{}
+		}
 		items := make([]any, len(n.Content))
 		for i, item := range n.Content {
+			c.path = append(c.path, step{index: i})
 			items[i] = c.value(item)
+			c.path = c.path[:len(c.path)-1]
 		}
 		return items
 	case yaml.AliasNode:
-		c.unsupported(n, "YAML aliases (*%s) are not supported; write the value out, or use a member list or generator", n.Value)
+		c.unsupported(n, "YAML aliases (*%s) are not supported; write the value out, or use a member list or generator", clip(n.Value))
 		return nil
 	case yaml.ScalarNode:
 		return c.scalar(n)
@@ -162,7 +200,7 @@ func (c *converter) mapping(n *yaml.Node) map[string]any {
 			continue
 		}
 		if prev, dup := first[k.Value]; dup {
-			c.ds.add(c.doc.pos(k), "", "duplicate key %q: first given at line %d col %d", k.Value, prev.Line, prev.Column)
+			c.ds.add(c.doc.pos(k), "", "duplicate key %s: first given at line %d col %d", excerpt(k.Value), prev.Line, prev.Column)
 			continue
 		}
 		first[k.Value] = k
@@ -170,7 +208,9 @@ func (c *converter) mapping(n *yaml.Node) map[string]any {
 			m[k.Value] = []any{} // see plainMembers
 			continue
 		}
+		c.path = append(c.path, step{key: k.Value, index: -1})
 		m[k.Value] = c.value(v)
+		c.path = c.path[:len(c.path)-1]
 	}
 	return m
 }
@@ -224,7 +264,7 @@ func (c *converter) scalar(n *yaml.Node) any {
 	case "!!float":
 		return notInteger
 	}
-	c.unsupported(n, "YAML tag %s is not supported", n.Tag)
+	c.unsupported(n, "YAML tag %s is not supported", clip(n.Tag))
 	return nil
 }
 

@@ -21,17 +21,17 @@ func normalisePhone(s string) (string, error) {
 			b.WriteRune(r)
 		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
 		default:
-			return "", fmt.Errorf("phone %q: unexpected character %q; use digits with the country code, e.g. +91 98765 43210", s, r)
+			return "", fmt.Errorf("phone %s: unexpected character %q; use digits with the country code, e.g. +91 98765 43210", excerpt(s), r)
 		}
 	}
 	digits := b.String()
 	switch {
 	case digits == "":
-		return "", fmt.Errorf("phone %q has no digits", s)
+		return "", fmt.Errorf("phone %s has no digits", excerpt(s))
 	case digits[0] == '0':
-		return "", fmt.Errorf("phone %q starts with 0, a national number: add the country code, e.g. +91 98765 43210", s)
+		return "", fmt.Errorf("phone %s starts with 0, a national number: add the country code, e.g. +91 98765 43210", excerpt(s))
 	case len(digits) < 8 || len(digits) > 15:
-		return "", fmt.Errorf("phone %q has %d digits; a number with its country code has 8 to 15", s, len(digits))
+		return "", fmt.Errorf("phone %s has %d digits; a number with its country code has 8 to 15", excerpt(s), len(digits))
 	}
 	return digits, nil
 }
@@ -77,5 +77,5 @@ func isPhoneDigits(s string) bool {
 }
 
 func notUUID(s string) error {
-	return fmt.Errorf("user id %q is not a UUID such as b12f13af-ef5a-4906-b0a0-2995e106200d", s)
+	return fmt.Errorf("user id %s is not a UUID such as b12f13af-ef5a-4906-b0a0-2995e106200d", excerpt(s))
 }

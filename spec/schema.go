@@ -17,13 +17,21 @@ import (
 	"github.com/genuin/genuinctl/schema"
 )
 
+// Locations in the spec schema (JSON pointers) that Load validates
+// documents against.
+const (
+	fileSchema    = ""               // a spec file
+	groupSchema   = "/$defs/group"   // a generated group
+	membersSchema = "/$defs/members" // a member list file
+)
+
 // specSchema is schema.Spec compiled, with its raw JSON kept to word
 // errors from the keywords they break.
 type specSchema struct {
-	file    *jsonschema.Schema // a spec file
-	group   *jsonschema.Schema // a group, for generated groups
-	members *jsonschema.Schema // a list of members, for member list files
-	raw     map[string]any
+	// compiled holds the schemas at the locations above and at the items
+	// of every list, by location.
+	compiled map[string]*jsonschema.Schema
+	raw      map[string]any
 }
 
 var loadSchema = sync.OnceValues(func() (*specSchema, error) {
@@ -39,41 +47,123 @@ var loadSchema = sync.OnceValues(func() (*specSchema, error) {
 	if err := c.AddResource(id, bytes.NewReader(schema.Spec)); err != nil {
 		return nil, fmt.Errorf("spec schema: %w", err)
 	}
-	s := &specSchema{raw: raw}
-	for ptr, dst := range map[string]**jsonschema.Schema{"": &s.file, "#/$defs/group": &s.group, "#/$defs/members": &s.members} {
-		var err error
-		if *dst, err = c.Compile(id + ptr); err != nil {
+	s := &specSchema{raw: raw, compiled: map[string]*jsonschema.Schema{}}
+	for _, loc := range append([]string{fileSchema, groupSchema, membersSchema}, itemSchemas(raw, "")...) {
+		loc, _ = s.at(loc) // validate a group as #/$defs/group, not through a $ref
+		sch, err := c.Compile(id + "#" + loc)
+		if err != nil {
 			return nil, fmt.Errorf("spec schema: %w", err)
 		}
+		s.compiled[loc] = sch
 	}
 	return s, nil
 })
 
-// validate checks doc against sch. Each broken rule is reported at the
-// YAML node it concerns; the nodes reported are returned so that later
-// checks skip them rather than report them again.
-func (s *specSchema) validate(sch *jsonschema.Schema, doc *document, ds *diagnostics) map[*yaml.Node]bool {
-	err := sch.Validate(doc.value)
+// itemSchemas lists the locations of the items schemas of every list at
+// or below the schema rule at loc.
+func itemSchemas(rule map[string]any, loc string) []string {
+	var out []string
+	if items := asMap(rule["items"]); items != nil {
+		out = append(out, loc+"/items")
+		out = append(out, itemSchemas(items, loc+"/items")...)
+	}
+	if more := asMap(rule["additionalProperties"]); more != nil {
+		out = append(out, itemSchemas(more, loc+"/additionalProperties")...)
+	}
+	for _, group := range []string{"properties", "$defs"} {
+		for _, name := range sortedKeys(asMap(rule[group])) {
+			out = append(out, itemSchemas(asMap(asMap(rule[group])[name]), loc+"/"+group+"/"+escapeToken.Replace(name))...)
+		}
+	}
+	return out
+}
+
+// validate checks doc against the schema at loc. Each broken rule is
+// reported at the YAML node it concerns; the nodes reported are returned
+// so that later checks skip them rather than report them again.
+func (s *specSchema) validate(loc string, doc *document, ds *diagnostics) map[*yaml.Node]bool {
+	v := &validation{schema: s, doc: doc, ds: ds}
+	v.check(loc, doc.root, "")
+	return v.flagged
+}
+
+// validation is the schema check of one document.
+type validation struct {
+	schema  *specSchema
+	doc     *document
+	ds      *diagnostics
+	flagged map[*yaml.Node]bool // nil until a node is
+}
+
+// check validates n, at ptr in the document, against the schema at loc.
+// The lists longer than maxBatch in n are validated empty, then item by
+// item: the JSON-like value of a large file, and the schema library's
+// errors about it, are never all held at once.
+func (v *validation) check(loc string, n *yaml.Node, ptr string) {
+	c := &converter{doc: v.doc, ds: v.ds}
+	v.report(v.schema.compiled[loc].Validate(c.value(n)), n, ptr)
+	for _, long := range c.long {
+		items, ok := v.schema.itemsAt(loc, long.path)
+		if !ok {
+			continue // a list where the schema allows none: reported as such
+		}
+		at := ptr + pointer(long.path)
+		for i, item := range long.node.Content {
+			v.check(items, item, at+"/"+strconv.Itoa(i))
+		}
+	}
+}
+
+// report reports the errors of validating n, at ptr in the document.
+func (v *validation) report(err error, n *yaml.Node, ptr string) {
 	var verr *jsonschema.ValidationError
 	if !errors.As(err, &verr) {
-		return nil
+		return
 	}
-	flagged := map[*yaml.Node]bool{}
+	if v.flagged == nil {
+		v.flagged = map[*yaml.Node]bool{}
+	}
 	for _, leaf := range leaves(verr) {
-		n := nodeAt(doc.root, leaf.InstanceLocation)
-		flagged[n] = true
-		if doc.reported[n] {
+		at := nodeAt(n, leaf.InstanceLocation)
+		v.flagged[at] = true
+		if v.doc.reported[at] {
 			continue
 		}
-		addr := doc.addr
+		instance := ptr + leaf.InstanceLocation
+		addr := v.doc.addr
 		if addr == "" {
-			addr = addressAt(doc.root, leaf.InstanceLocation)
+			addr = addressAt(v.doc.root, instance)
 		}
-		for _, p := range s.problems(doc.root, leaf, n) {
-			ds.add(doc.pos(p.node), addr, "%s", p.message)
+		for _, p := range v.schema.problems(v.doc.root, leaf, instance, at) {
+			v.ds.add(v.doc.pos(p.node), addr, p.format, p.args...)
 		}
 	}
-	return flagged
+}
+
+// itemsAt is the location of the schema of the items of the list at path
+// below a value validated against the schema at loc, $refs followed; false
+// when the schema has none there. itemSchemas has compiled it.
+func (s *specSchema) itemsAt(loc string, path []step) (string, bool) {
+	for _, st := range path {
+		var rule map[string]any
+		loc, rule = s.at(loc)
+		switch {
+		case st.index >= 0 && asMap(rule["items"]) != nil:
+			loc += "/items"
+		case st.index < 0 && asMap(asMap(rule["properties"])[st.key]) != nil:
+			loc += "/properties/" + escapeToken.Replace(st.key)
+		case st.index < 0 && asMap(rule["additionalProperties"]) != nil:
+			loc += "/additionalProperties"
+		default:
+			return "", false
+		}
+	}
+	loc, rule := s.at(loc)
+	if asMap(rule["items"]) == nil {
+		return "", false
+	}
+	loc, _ = s.at(loc + "/items")
+	return loc, true
 }
 
 // leaves flattens jsonschema's tree of errors to the rules actually broken.
@@ -88,24 +178,33 @@ func leaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
 	return out
 }
 
-// problem is one kindly worded schema error at the node it concerns.
+// problem is one schema error at the node it concerns, worded by format
+// and args only if it is shown (see diagnostics.add).
 type problem struct {
-	node    *yaml.Node
-	message string
+	node   *yaml.Node
+	format string
+	args   []any
 }
 
+// lazy is an argument of a message that takes work to print: the work is
+// done only if the message is printed.
+type lazy func() string
+
+func (f lazy) String() string { return f() }
+
 // problems words a broken rule from the rule's keyword, the schema around
-// it and the YAML node that breaks it.
-func (s *specSchema) problems(root *yaml.Node, e *jsonschema.ValidationError, n *yaml.Node) []problem {
+// it and the YAML node n that breaks it, at instance in the document.
+func (s *specSchema) problems(root *yaml.Node, e *jsonschema.ValidationError, instance string, n *yaml.Node) []problem {
 	keyword, rule := s.rule(e.AbsoluteKeywordLocation)
-	subject := subjectOf(e.InstanceLocation)
+	subject := lazy(func() string { return subjectOf(instance) })
 	if strings.Contains(e.AbsoluteKeywordLocation, "/propertyNames/") {
 		// The instance is a key: report at the key, not at its value.
-		n = keyNodeAt(root, e.InstanceLocation)
-		subject = subjectOf(e.InstanceLocation[:strings.LastIndex(e.InstanceLocation, "/")]) + " key"
+		n = keyNodeAt(root, instance)
+		subject = lazy(func() string { return subjectOf(instance[:strings.LastIndex(instance, "/")]) + " key" })
 	}
+	// one is the problem of n, worded by format with the subject first.
 	one := func(format string, args ...any) []problem {
-		return []problem{{n, fmt.Sprintf(format, args...)}}
+		return []problem{{n, "%s " + format, append([]any{subject}, args...)}}
 	}
 	switch keyword {
 	case "additionalProperties":
@@ -113,7 +212,8 @@ func (s *specSchema) problems(root *yaml.Node, e *jsonschema.ValidationError, n 
 		var out []problem
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if k := n.Content[i]; !slices.Contains(allowed, k.Value) {
-				out = append(out, problem{k, fmt.Sprintf("unknown key %q%s", k.Value, didYouMean(k.Value, allowed))})
+				suggestion := lazy(func() string { return didYouMean(k.Value, allowed) })
+				out = append(out, problem{k, "unknown key %s%s", []any{excerpt(k.Value), suggestion}})
 			}
 		}
 		return out
@@ -121,43 +221,44 @@ func (s *specSchema) problems(root *yaml.Node, e *jsonschema.ValidationError, n 
 		var out []problem
 		for _, r := range asSlice(rule["required"]) {
 			if name, _ := r.(string); valueOf(n, name) == nil {
-				out = append(out, problem{n, fmt.Sprintf("missing required key %q", name)})
+				out = append(out, problem{n, "missing required key %q", []any{name}})
 			}
 		}
 		return out
 	case "type":
-		msg := fmt.Sprintf("%s must be %s, got %s", subject, s.expected(rule), yamlType(n))
-		if path.Base(e.InstanceLocation) == "phone" && n.ShortTag() == "!!float" {
-			msg += ": quote phone numbers"
-		} else if slices.Contains(types(rule), "string") && n.Kind == yaml.ScalarNode && n.ShortTag() != "!!null" {
-			msg += fmt.Sprintf(" (quote it: \"%s\")", n.Value)
+		expected := lazy(func() string { return s.expected(rule) })
+		switch {
+		case path.Base(instance) == "phone" && n.ShortTag() == "!!float":
+			return one("must be %s, got %s: quote phone numbers", expected, yamlType(n))
+		case slices.Contains(types(rule), "string") && n.Kind == yaml.ScalarNode && n.ShortTag() != "!!null":
+			return one("must be %s, got %s (quote it: %s)", expected, yamlType(n), excerpt(n.Value))
 		}
-		return one("%s", msg)
+		return one("must be %s, got %s", expected, yamlType(n))
 	case "const":
-		return one("%s must be %v, got %s", subject, rule["const"], n.Value)
+		return one("must be %v, got %s", rule["const"], clip(n.Value))
 	case "pattern":
 		if hint, ok := rule["patternErrorMessage"].(string); ok {
-			return one("%s %s, got %q", subject, hint, n.Value)
+			return one("%s, got %s", hint, excerpt(n.Value))
 		}
-		return one("%s must match %s, got %q", subject, rule["pattern"], n.Value)
+		return one("must match %s, got %s", rule["pattern"], excerpt(n.Value))
 	case "minimum":
-		return one("%s must be at least %v, got %s", subject, rule["minimum"], n.Value)
+		return one("must be at least %v, got %s", rule["minimum"], clip(n.Value))
 	case "maximum":
-		return one("%s must be at most %v, got %s", subject, rule["maximum"], n.Value)
+		return one("must be at most %v, got %s", rule["maximum"], clip(n.Value))
 	case "minLength":
 		if fmt.Sprint(rule["minLength"]) == "1" {
-			return one("%s must not be empty", subject)
+			return one("must not be empty")
 		}
-		return one("%s must have at least %v characters, got %q", subject, rule["minLength"], n.Value)
+		return one("must have at least %v characters, got %s", rule["minLength"], excerpt(n.Value))
 	case "minProperties":
 		if choices := optional(rule); len(choices) > 0 {
-			return one("%s needs one of %s", subject, orList(choices))
+			return one("needs one of %s", lazy(func() string { return orList(choices) }))
 		}
-		return one("%s must not be empty", subject)
+		return one("must not be empty")
 	case "maxProperties":
-		return one("%s takes only one of %s", subject, orList(optional(rule)))
+		return one("takes only one of %s", lazy(func() string { return orList(optional(rule)) }))
 	}
-	return one("%s: %s", subject, e.Message)
+	return []problem{{n, "%s: %s", []any{subject, lazy(func() string { return sanitise(e.Message) })}}}
 }
 
 // rule resolves an absolute keyword location ("...#/$defs/group/type") to
@@ -205,15 +306,25 @@ func (s *specSchema) expected(rule map[string]any) string {
 
 // deref follows a rule's local "$ref" ("#/$defs/...") to the rule it names.
 func (s *specSchema) deref(rule map[string]any) map[string]any {
+	if ref, ok := rule["$ref"].(string); ok {
+		_, fragment, _ := strings.Cut(ref, "#")
+		_, rule = s.at(fragment)
+	}
+	return rule
+}
+
+// at returns the rule at loc, following local "$ref"s, and its location.
+func (s *specSchema) at(loc string) (string, map[string]any) {
+	rule := s.lookup(pointerTokens(loc))
 	for range 8 { // the schema's refs never chain further
 		ref, ok := rule["$ref"].(string)
 		if !ok {
 			break
 		}
-		_, fragment, _ := strings.Cut(ref, "#")
-		rule = s.lookup(pointerTokens(fragment))
+		_, loc, _ = strings.Cut(ref, "#")
+		rule = s.lookup(pointerTokens(loc))
 	}
-	return rule
+	return loc, rule
 }
 
 var singular = map[string]string{

@@ -24,7 +24,7 @@ func didYouMean(word string, candidates []string) string {
 	if best == "" {
 		return ""
 	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return fmt.Sprintf(" (did you mean %s?)", excerpt(best))
 }
 
 // levenshtein is the edit distance between a and b, counted in runes.
