@@ -3,6 +3,7 @@ module github.com/genuin/genuinctl
 go 1.26.8
 
 require (
+	github.com/gofrs/flock v0.13.2
 	github.com/hashicorp/go-multierror v1.1.1
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/santhosh-tekuri/jsonschema/v5 v5.3.1

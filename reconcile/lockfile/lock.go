@@ -2,10 +2,11 @@ package lockfile
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/gofrs/flock"
 )
 
 // Holder describes the process holding a lockfile's lock.
@@ -30,53 +31,50 @@ func (e *LockedError) Error() string {
 	return fmt.Sprintf("%s is locked by %s: wait for it to finish, or pass --lock-timeout to wait (the kernel releases the lock when that process ends, even if it was killed)", e.Path, e.Holder)
 }
 
-// lock is an exclusive advisory lock on the file beside the lockfile. The
-// kernel releases it when the process ends, however it ends, so a killed
+// lock is an exclusive lock on the file beside the lockfile: flock on
+// Unix, LockFileEx on Windows (github.com/gofrs/flock). The operating
+// system releases it when the process ends, however it ends, so a killed
 // apply can never leave a stuck lock.
 type lock struct {
-	f *os.File
+	fl   *flock.Flock
+	path string
 }
 
 // acquireLock takes the lock, waiting up to timeout, and records the
 // holder in the lock file for the error message of the next process.
 func acquireLock(path string, timeout time.Duration, command string) (*lock, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("open lock %s: %w", path, err)
-	}
+	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o644))
 	deadline := time.Now().Add(timeout)
 	for {
-		err := tryLock(f)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, errWouldBlock) {
-			f.Close()
+		ok, err := fl.TryLock()
+		if err != nil {
 			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
+		if ok {
+			break
+		}
 		if time.Now().After(deadline) {
+			// A holder that has not yet written its details, or one on
+			// Windows (where a locked file cannot be read), shows as empty.
 			var h Holder
 			data, _ := os.ReadFile(path)
-			_ = json.Unmarshal(data, &h) // a holder that has not yet written its details shows as empty
-			f.Close()
+			_ = json.Unmarshal(data, &h)
 			return nil, &LockedError{Path: path, Holder: h}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	host, _ := os.Hostname()
 	info, _ := json.Marshal(Holder{PID: os.Getpid(), Host: host, Started: time.Now().UTC().Truncate(time.Second), Command: command})
-	if err := f.Truncate(0); err == nil {
-		_, _ = f.WriteAt(append(info, '\n'), 0) // informational only: the flock is the lock
-	}
-	return &lock{f: f}, nil
+	_ = os.WriteFile(path, append(info, '\n'), 0o644) // informational only: the lock is the lock
+	return &lock{fl: fl, path: path}, nil
 }
 
 // release empties the holder details and drops the lock. The file stays:
 // removing it could let two processes lock different files of one name.
 func (l *lock) release() error {
-	_ = l.f.Truncate(0)
-	err := unlock(l.f)
-	if cerr := l.f.Close(); err == nil {
+	_ = os.Truncate(l.path, 0)
+	err := l.fl.Unlock()
+	if cerr := l.fl.Close(); err == nil {
 		err = cerr
 	}
 	return err
