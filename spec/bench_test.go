@@ -41,7 +41,7 @@ func writeLargeSpec(b *testing.B, dir string) {
 		if member%2 == 0 {
 			return "user_id", fmt.Sprintf("%08x-0000-4000-8000-%012x", member, member)
 		}
-		return "phone", fmt.Sprintf("+91 %05d %05d", 10000+member/100000, member%100000)
+		return "phone", fmt.Sprintf("+91 98%03d %05d", member/100000, member%100000) // valid Indian mobiles
 	}
 	for c := range largeCommunities {
 		var y strings.Builder

@@ -29,6 +29,10 @@ type Desired struct {
 	Communities map[string]*Community
 	// Groups are keyed by GroupAddress(community handle, key).
 	Groups map[string]*Group
+	// Skipped are the YAML files below the directories given that are not
+	// spec files, and the testdata directories left out, sorted by path;
+	// SkippedNotes words them. Nil when there are none.
+	Skipped []Skipped
 }
 
 // CommunityHandles returns the handles of all communities, sorted.

@@ -5,10 +5,10 @@
 //
 // # The language
 //
-// A spec is one or more files; a directory stands for every *.yaml and
-// *.yml below it, in sorted order, skipping directories whose name starts
-// with '.'. Each file holds one YAML document that starts with
-// "version: 1" and may have these top-level lists:
+// A spec is one or more files; a directory stands for every spec file
+// below it (see Which files are spec files, below), in sorted order. Each
+// file holds one YAML document that starts with "version: 1" and may have
+// these top-level lists:
 //
 //	communities:  handle (identity), name, description, tags, dp, banner,
 //	              categories {existing, new}, is_ai_generated,
@@ -42,6 +42,18 @@
 // integer is accepted, a float is not. A group's members are de-duplicated
 // by identity, keeping the first position.
 //
+// A phone number must be one that can exist: the API makes a placeholder
+// user of any number it does not know. The judge is libphonenumber
+// (github.com/nyaruka/phonenumbers): phonenumbers.Parse of "+" and the
+// digits must keep every digit (no national prefix, as in "+44 (0)20 ...")
+// and IsValidNumber must hold. Its reason is given where it tells one: no
+// such country calling code, too short or too long for the country (by
+// the lengths of its mobile and fixed-line numbers), no such number. The
+// library takes some 16µs a number, so its rules are compiled once per
+// calling code and accept a valid number in well under 1µs, leaving every
+// other number to the library; TestPhoneRulesAgree checks they never
+// accept one the library refuses.
+//
 // # Member lists
 //
 // A member list is a named list of members that groups share: written
@@ -51,8 +63,9 @@
 // are relative to the spec file, and confined to the spec root (see Files
 // a spec names, below). A YAML file named by a member list is not a spec
 // file, even below a directory given to Load: a file holding a list is set
-// aside until every spec file is read, and reported as a spec file only if
-// no member list names it. A group's members are its inline members, then
+// aside until every spec file is read; one that no member list names is
+// skipped if found below a directory, and reported as a spec file (which
+// cannot be a list) if given. A group's members are its inline members, then
 // each of its member_lists in order, with duplicates dropped; a group with
 // one list and no inline members shares the list's slice, capped so that
 // appending copies.
@@ -73,6 +86,35 @@
 // that every row would repeat (a missing column, an unknown community or
 // list) is reported once, at the first row. A matrix may make at most
 // 100,000 groups.
+//
+// # Which files are spec files
+//
+// A file given to Load is a spec file, whatever it holds. Below a
+// directory given, YAML that is not the spec's is common (CI workflows,
+// docs and compose files, Helm charts, test fixtures) and must not break
+// the spec, while a spec file must never be left out in silence. So:
+//
+//   - Names starting with '.' (.git, .github, .pre-commit-config.yaml) and
+//     directories named testdata (Go's convention for test fixtures) are
+//     left out unread; the directory given is read whatever its name. The
+//     testdata directories left out are returned in Desired.Skipped.
+//   - A *.yaml or *.yml file is a spec file when its top level is a mapping
+//     holding "version: 1", which every spec file has, or one of the
+//     sections communities, groups, member_lists, generators. A "version"
+//     alone with another value (docker-compose.yml's "3.8", a Helm
+//     Chart.yaml's 0.1.0) does not make one. A spec file is read and
+//     reported whatever else is wrong with it, so a typo never turns a
+//     spec file into a skipped one. A file that is not valid YAML is a
+//     spec file when one of its lines starts with one of those keys.
+//   - A file holding a list is a member list file if a member list names
+//     it (see Member lists), and skipped otherwise.
+//   - Any other YAML file (empty, not YAML, not a mapping, no spec key) is
+//     skipped unjudged: none of its diagnostics is reported.
+//
+// Every file skipped is returned in Desired.Skipped, sorted by path, with
+// why; SkippedNotes words them as notes for a command to print. A
+// directory given that holds YAML files but no spec file is an error that
+// names what was skipped.
 //
 // # Files a spec names
 //
@@ -152,6 +194,10 @@
 //   - Load reads no file outside the spec roots but those given to it, no
 //     file but regular ones, nothing past MaxFileSize, and quotes no more
 //     than 40 runes of a file at a time.
+//   - On success, every *.yaml and *.yml file below a directory given was
+//     read as a spec or member list file, or is in Desired.Skipped (itself
+//     or its testdata directory), but those with a hidden name, left out
+//     by name and unlisted.
 //   - On success, Desired's maps are non-nil, every group's community is in
 //     Communities, every member list a group names exists, Group.Type is set (4 unless given), tags keep their
 //     order, members are normalised and unique within a group, and every

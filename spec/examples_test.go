@@ -27,6 +27,9 @@ func TestExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if d.Skipped != nil {
+				t.Errorf("skipped %v: every YAML file of an example is a spec or member list file", d.Skipped)
+			}
 			if len(d.Groups) < tt.minGroups {
 				t.Errorf("%d groups, want at least %d", len(d.Groups), tt.minGroups)
 			}

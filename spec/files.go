@@ -8,23 +8,27 @@ import (
 	"strings"
 )
 
-// specFile is a spec file to read: a path given to Load (explicit), or a
-// file found below a directory given.
+// specFile is a YAML file to read: a path given to Load (explicit), or a
+// file found below a directory given, which is a spec file only if its
+// content says so (see isSpec).
 type specFile struct {
 	path     string
 	explicit bool
+	// from is the index of the path given to Load that listed it.
+	from int
 }
 
-// specFiles expands the paths given to Load into the spec files to read, in
+// specFiles expands the paths given to Load into the YAML files to read, in
 // order: a file as given, a directory as every *.yaml and *.yml below it,
-// sorted, skipping directories whose name starts with '.'. Each file is
-// named by the path as given joined with its path below it. A file reached
-// twice is read once.
-func specFiles(paths []string, ds *diagnostics) []specFile {
-	var files []specFile
-	seen := map[string]bool{}
-	for _, p := range paths {
-		found, err := filesBelow(p)
+// sorted, leaving out what a directory holds that is not a spec's (see
+// filesBelow). Each file is named by the path as given joined with its
+// path below it. A file reached twice is read once, as given if it is
+// given. The testdata directories left out are returned, for the note.
+func specFiles(paths []string, ds *diagnostics) (files []specFile, testdata []string) {
+	seen := map[string]int{}
+	for i, p := range paths {
+		found, skipped, err := filesBelow(p)
+		testdata = append(testdata, skipped...)
 		if err != nil {
 			ds.add(Pos{File: p}, "", "%v", unwrapPathError(err))
 			continue
@@ -34,33 +38,51 @@ func specFiles(paths []string, ds *diagnostics) []specFile {
 			continue
 		}
 		for _, f := range found {
-			if abs := absPath(f.path); !seen[abs] {
-				seen[abs] = true
-				files = append(files, f)
+			f.from = i
+			abs := absPath(f.path)
+			if j, ok := seen[abs]; ok {
+				files[j].explicit = files[j].explicit || f.explicit
+				continue
 			}
+			seen[abs] = len(files)
+			files = append(files, f)
 		}
 	}
-	return files
+	return files, testdata
 }
 
-// filesBelow lists the spec files of one path given to Load. Below a
-// directory, a symlink or anything else that is not a directory is listed
-// by its name, and checked when it is read.
-func filesBelow(root string) ([]specFile, error) {
+// filesBelow lists the YAML files of one path given to Load: the path
+// itself if it is a file, or the *.yaml and *.yml files below a directory,
+// leaving out, below it, every file and directory whose name starts with
+// '.' (hidden: .git, .github, .pre-commit-config.yaml) and every directory
+// named testdata (Go's convention for test fixtures), which it returns.
+// The directory given is read whatever its name. Below a directory, a
+// symlink or anything else that is not a directory is listed by its name,
+// and checked when it is read.
+func filesBelow(root string) (files []specFile, testdata []string, err error) {
 	info, err := os.Stat(root)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !info.IsDir() {
-		return []specFile{{path: root, explicit: true}}, nil
+		return []specFile{{path: root, explicit: true}}, nil, nil
 	}
-	var files []specFile
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
+		if path == root {
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
 		if d.IsDir() {
-			if path != root && strings.HasPrefix(d.Name(), ".") {
+			if d.Name() == "testdata" {
+				testdata = append(testdata, path)
 				return filepath.SkipDir
 			}
 			return nil
@@ -71,7 +93,7 @@ func filesBelow(root string) ([]specFile, error) {
 		return nil
 	})
 	slices.SortFunc(files, func(a, b specFile) int { return strings.Compare(a.path, b.path) })
-	return files, err
+	return files, testdata, err
 }
 
 // read reads a spec file, reporting at the file why it cannot. A file found

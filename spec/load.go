@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
 
 // Load reads the spec at paths, each a file or a directory (every *.yaml
-// and *.yml below it), and returns the desired state it declares.
+// and *.yml below it that is a spec file, see isSpec), and returns the
+// desired state it declares, with what it skipped below the directories.
 //
 // Every problem found is reported at once: the error is then a
 // *multierror.Error of *Diagnostic, sorted by position, which prints one
@@ -28,36 +31,92 @@ func Load(paths []string) (*Desired, error) {
 	// order. A YAML file that a member list names holds members, not a spec.
 	// Such a file is a list, which a spec file cannot be: lists are set aside
 	// until every spec file is read, and only those no member list names are
-	// then reported as spec files. Spec files are dropped once added.
-	var lists []*document
+	// then reported as spec files if given, or skipped if found below a
+	// directory. Spec files are dropped once added.
+	files, testdata := specFiles(paths, &l.ds)
+	for _, dir := range testdata {
+		l.desired.Skipped = append(l.desired.Skipped, Skipped{Path: dir, Why: skippedTestdata})
+	}
+	// used counts, per path given, the files read as spec or member list
+	// files, to report a directory that holds YAML but no spec file.
+	used := make([]int, len(paths))
+	var lists []*prepared
 	prepare := func(f specFile) *prepared { return s.prepare(l.root, f) }
-	for p := range inOrder(specFiles(paths, &l.ds), runtime.GOMAXPROCS(0), prepare) {
+	for p := range inOrder(files, runtime.GOMAXPROCS(0), prepare) {
 		doc := p.doc
-		if l.isListFile(doc.file) {
+		switch {
+		case l.isListFile(doc.file):
+			used[p.file.from]++
 			continue // read already, as a member list
+		case p.skipped != "":
+			l.desired.Skipped = append(l.desired.Skipped, Skipped{Path: doc.file, Why: p.skipped})
+			continue
+		case doc.root != nil && doc.root.Kind == yaml.SequenceNode:
+			l.parsed[absPath(doc.file)] = doc
+			lists = append(lists, p)
+			continue
 		}
+		used[p.file.from]++
 		l.ds.merge(&p.ds)
 		switch {
 		case doc.empty:
 			l.ds.add(Pos{File: doc.file, Line: 1, Col: 1}, "", "empty file: a spec file starts with \"version: 1\"")
 		case doc.root == nil: // unreadable or not YAML: reported
-		case doc.root.Kind == yaml.SequenceNode:
-			l.parsed[absPath(doc.file)] = doc
-			lists = append(lists, doc)
 		default:
 			l.add(doc, p.flagged)
 		}
 	}
-	for _, doc := range lists {
-		if !l.isListFile(doc.file) {
+	for _, p := range lists {
+		doc := p.doc
+		switch {
+		case l.isListFile(doc.file):
+			used[p.file.from]++
+			l.ds.merge(&p.ds)
+		case p.file.explicit:
+			used[p.file.from]++
+			l.ds.merge(&p.ds)
 			l.add(doc, s.validate(fileSchema, doc, &l.ds))
+		default:
+			delete(l.parsed, absPath(doc.file))
+			l.desired.Skipped = append(l.desired.Skipped, Skipped{Path: doc.file, Why: skippedList})
 		}
 	}
+	l.noSpecBelow(paths, files, used)
 	l.resolve()
 	if err := l.ds.err(); err != nil {
 		return nil, err
 	}
+	slices.SortFunc(l.desired.Skipped, func(a, b Skipped) int { return strings.Compare(a.Path, b.Path) })
 	return l.desired, nil
+}
+
+// noSpecBelow reports each directory given that holds YAML files but no
+// spec file, naming them: it is the wrong directory, or its spec files
+// lack "version: 1".
+func (l *loader) noSpecBelow(paths []string, files []specFile, used []int) {
+	found := make([][]string, len(paths))
+	for _, f := range files {
+		found[f.from] = append(found[f.from], f.path)
+	}
+	why := map[string]string{}
+	for _, s := range l.desired.Skipped {
+		why[s.Path] = s.Why
+	}
+	for i, p := range paths {
+		if len(found[i]) == 0 || used[i] > 0 {
+			continue
+		}
+		var names []string
+		for _, f := range found[i] {
+			if w, ok := why[f]; ok {
+				names = append(names, fmt.Sprintf("%s (%s)", escapeNonPrintable(f), w))
+			}
+		}
+		if len(names) > 0 {
+			l.ds.add(Pos{File: p}, "", "no spec file found: skipped %s: %s; %s",
+				count(len(names), "YAML file", "YAML files"), firstFew(names), specRule)
+		}
+	}
 }
 
 // loader gathers the documents of one Load into a Desired.
@@ -108,18 +167,29 @@ func newLoader(s *specSchema, root specRoots) *loader {
 // Load), validated: the part of loading a file that needs nothing of the
 // others, and so runs concurrently.
 type prepared struct {
+	file    specFile
 	doc     *document
 	flagged map[*yaml.Node]bool
 	ds      diagnostics
+	// skipped is why a file found below a directory is not a spec file,
+	// or "" when it is one (or, a list, may be a member list file).
+	skipped string
 }
 
 func (s *specSchema) prepare(root specRoots, f specFile) *prepared {
-	p := &prepared{doc: &document{file: f.path}}
+	p := &prepared{file: f, doc: &document{file: f.path}}
 	data, ok := f.read(root, &p.ds)
 	if !ok {
 		return p
 	}
 	p.doc = parseDocument(f.path, data, &p.ds)
+	if !f.explicit {
+		if spec, why := isSpec(p.doc, data); !spec {
+			// Another tool's file: its YAML is not ours to judge.
+			p.doc, p.ds, p.skipped = &document{file: f.path}, diagnostics{}, why
+			return p
+		}
+	}
 	if root := p.doc.root; root != nil && root.Kind != yaml.SequenceNode {
 		p.flagged = s.validate(fileSchema, p.doc, &p.ds)
 	}

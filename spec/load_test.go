@@ -213,7 +213,7 @@ func TestLoadErrors(t *testing.T) {
 			[]string{`a.yaml:2:15: missing required key "handle"`}},
 		{"missing version", map[string]string{"a.yaml": "groups: []\n"},
 			[]string{`a.yaml:1:1: missing required key "version"`}},
-		{"wrong version", map[string]string{"a.yaml": "version: 2\n"},
+		{"wrong version", map[string]string{"a.yaml": "version: 2\ngroups: []\n"},
 			[]string{`a.yaml:1:10: "version" must be 1, got 2`}},
 		{"group in unknown community", map[string]string{"a.yaml": head + "groups: [{key: g, community: cc, name: G}]\n"},
 			[]string{`a.yaml:3:30: group/cc/g: unknown community "cc" (did you mean "c"?); declare it under communities:`}},

@@ -8,9 +8,14 @@ import (
 // normalisePhone turns a phone number as people write it into the API's
 // form, the country code and digits: "+91 98765-43210" → "919876543210".
 // A leading '+' and any spaces, '-', '.', '(' and ')' are dropped; what is
-// left must be 8 to 15 digits not starting with 0.
+// left must be 8 to 15 digits not starting with 0, and a number that can
+// exist (checkPhone): the API creates a placeholder user for any number it
+// does not know, so a mistyped one is not harmless.
 func normalisePhone(s string) (string, error) {
 	if isPhoneDigits(s) {
+		if err := validPhone(s, s); err != nil {
+			return "", err
+		}
 		return s, nil // already in the API's form: no copy
 	}
 	var b strings.Builder
@@ -33,7 +38,18 @@ func normalisePhone(s string) (string, error) {
 	case len(digits) < 8 || len(digits) > 15:
 		return "", fmt.Errorf("phone %s has %d digits; a number with its country code has 8 to 15", excerpt(s), len(digits))
 	}
+	if err := validPhone(s, digits); err != nil {
+		return "", err
+	}
 	return digits, nil
+}
+
+// validPhone checks that digits, the phone number s normalised, can exist.
+func validPhone(s, digits string) error {
+	if err := checkPhone(s, digits); err != nil {
+		return fmt.Errorf("phone %s is not a valid number: %v", excerpt(s), err)
+	}
+	return nil
 }
 
 // normaliseUserID checks that s is a UUID (8-4-4-4-12 hexadecimal digits)

@@ -1,6 +1,12 @@
 package spec
 
-import "testing"
+import (
+	"math/rand/v2"
+	"strconv"
+	"testing"
+
+	"github.com/nyaruka/phonenumbers"
+)
 
 func TestNormalisePhone(t *testing.T) {
 	tests := []struct {
@@ -10,8 +16,23 @@ func TestNormalisePhone(t *testing.T) {
 		{in: "919876543210", want: "919876543210"},
 		{in: "+1 (415) 555.0100", want: "14155550100"},
 		{in: "  +44 20 7946 0958 ", want: "442079460958"},
-		{in: "12345678", want: "12345678"},
-		{in: "123456789012345", want: "123456789012345"},
+		{in: "+290 22158", want: "29022158"},                // Saint Helena: 8 digits in all
+		{in: "+49 30 12345678901", want: "493012345678901"}, // Germany: 15
+		{in: "+800 1234 5678", want: "80012345678"},         // international freephone
+		{in: "+7 912 345 67 89", want: "79123456789"},       // +7, shared by Russia and Kazakhstan
+		{in: "+65 6123 4567", want: "6561234567"},
+		// Numbers that cannot exist (the API would make a placeholder user
+		// of each), with libphonenumber's reason.
+		{in: "+99 1234 5678", err: `phone "+99 1234 5678" is not a valid number: +99 is no country calling code`},
+		{in: "9912345678", err: `phone "9912345678" is not a valid number: it does not start with a country calling code, such as 91 for India`},
+		{in: "+91 98765 4321", err: `phone "+91 98765 4321" is not a valid number: too short for India (+91): 9 digits after +91, not 10`},
+		{in: "+91 98765 432100", err: `phone "+91 98765 432100" is not a valid number: too long for India (+91): 11 digits after +91, not 10`},
+		{in: "+91 55555 55555", err: `phone "+91 55555 55555" is not a valid number: no such number in India (+91)`},
+		{in: "12345678", err: `phone "12345678" is not a valid number: too short for +1: 7 digits after +1, not 10`},
+		{in: "123456789012345", err: `phone "123456789012345" is not a valid number: too long for +1: 14 digits after +1, not 10`},
+		{in: "+1 000 555 0100", err: `phone "+1 000 555 0100" is not a valid number: no such number under +1`},
+		{in: "+44 (0)20 7946 0958", err: `phone "+44 (0)20 7946 0958" is not a valid number: remove the national prefix 0 after +44`},
+		{in: "+91 0 98765 43210", err: `phone "+91 0 98765 43210" is not a valid number: remove the national prefix 0 after +91`},
 		{in: "098765 43210", err: `phone "098765 43210" starts with 0, a national number: add the country code, e.g. +91 98765 43210`},
 		{in: "+91 98765 4321x", err: `phone "+91 98765 4321x": unexpected character 'x'; use digits with the country code, e.g. +91 98765 43210`},
 		{in: "++919876543210", err: `phone "++919876543210": unexpected character '+'; use digits with the country code, e.g. +91 98765 43210`},
@@ -54,4 +75,70 @@ func TestNormaliseUserID(t *testing.T) {
 			t.Errorf("normaliseUserID(%q) = %q, %v; want %q, ok %v", tt.in, got, err, tt.want, tt.ok)
 		}
 	}
+}
+
+// TestPhoneRulesAgree checks the compiled rules against libphonenumber
+// itself: they may leave a number to the library, never accept one it
+// refuses. The numbers are every region's example of every type, each
+// with one digit changed, one dropped and one added, and random digits
+// after every calling code.
+func TestPhoneRulesAgree(t *testing.T) {
+	types := []phonenumbers.PhoneNumberType{
+		phonenumbers.FIXED_LINE, phonenumbers.MOBILE, phonenumbers.TOLL_FREE, phonenumbers.PREMIUM_RATE,
+		phonenumbers.SHARED_COST, phonenumbers.VOIP, phonenumbers.PERSONAL_NUMBER, phonenumbers.PAGER,
+		phonenumbers.UAN, phonenumbers.VOICEMAIL,
+	}
+	var numbers []string
+	add := func(n *phonenumbers.PhoneNumber) {
+		if n == nil {
+			return
+		}
+		d := strconv.Itoa(int(n.GetCountryCode())) + phonenumbers.GetNationalSignificantNumber(n)
+		numbers = append(numbers, d, d[:len(d)-1], d+"5")
+		for i := range d {
+			for _, c := range "0369" {
+				numbers = append(numbers, d[:i]+string(c)+d[i+1:])
+			}
+		}
+	}
+	for region := range phonenumbers.GetSupportedRegions() {
+		for _, typ := range types {
+			add(phonenumbers.GetExampleNumberForType(region, typ))
+		}
+	}
+	for code := range phonenumbers.GetSupportedGlobalNetworkCallingCodes() {
+		add(phonenumbers.GetExampleNumberForNonGeoEntity(code))
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for code := range phonenumbers.GetSupportedCallingCodes() {
+		for range 200 {
+			d := strconv.Itoa(code)
+			for len(d) < 8+rnd.IntN(8) {
+				d += strconv.Itoa(rnd.IntN(10))
+			}
+			numbers = append(numbers, d)
+		}
+	}
+	accepted, valid := 0, 0
+	for _, d := range numbers {
+		if !isPhoneDigits(d) {
+			continue
+		}
+		fast, lib := rules.valid(d), libraryVerdict(d, d) == nil
+		if fast && !lib {
+			t.Errorf("%s: the rules accept it, libphonenumber does not: %v", d, libraryVerdict(d, d))
+		}
+		if lib {
+			valid++
+			if fast {
+				accepted++
+			}
+		}
+	}
+	// The rules are worth having only if they decide nearly every valid
+	// number themselves.
+	if valid < 1000 || accepted < valid*95/100 {
+		t.Errorf("the rules accept %d of %d valid numbers, want 95%%", accepted, valid)
+	}
+	t.Logf("%d numbers, %d valid, %d of them accepted by the rules", len(numbers), valid, accepted)
 }

@@ -21,7 +21,9 @@ type specOptions struct {
 }
 
 func (o *specOptions) register(cmd *cobra.Command) {
-	o.registerWith(cmd.Flags(), "spec file or directory (every *.yaml/*.yml below it, sorted); repeatable")
+	o.registerWith(cmd.Flags(), "spec file or directory; below a directory, every *.yaml/*.yml file with \"version: 1\" or a "+
+		"communities, groups, member_lists or generators key, sorted, leaving out hidden files and testdata directories "+
+		"(other YAML is skipped, with a note); repeatable")
 }
 
 // registerWith adds -f with its help text; the state commands use it only
@@ -90,6 +92,9 @@ func (o *specOptions) load(e *env) (*spec.Desired, error) {
 	if err != nil {
 		printDiagnostics(e, err)
 		return nil, withCode(exitError, fmt.Errorf("the spec has errors; nothing was changed"))
+	}
+	for _, note := range spec.SkippedNotes(d.Skipped) {
+		fmt.Fprintln(e.stderr, "note: "+note)
 	}
 	return d, nil
 }
