@@ -87,9 +87,7 @@ request, with its retries, takes at most 2 minutes.
 				}
 				o.planFile = args[0]
 			}
-			ctx, stop := e.interruptible(cmd.Context())
-			defer stop()
-			return runApply(ctx, e, &o)
+			return runApply(cmd.Context(), e, &o)
 		},
 	}
 	o.files.register(cmd)
@@ -105,6 +103,10 @@ request, with its retries, takes at most 2 minutes.
 }
 
 func runApply(ctx context.Context, e *env, o *applyOptions) error {
+	// The redactor learns the token before any file is read and quoted.
+	if _, err := o.endpoint.readToken(e); err != nil {
+		return withCode(exitError, err)
+	}
 	d, saved, err := o.input(e)
 	if err != nil {
 		return err
@@ -162,6 +164,10 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	}
 	view := render.NewApplyText(e.stdout)
 	fmt.Fprintf(e.stdout, "\nApplying %s to %s…\n", render.Plural(plan.Summary.Create+plan.Summary.Update+plan.Summary.Pending, "change"), t)
+	// From the first request on, a signal lets the requests in flight
+	// finish and be recorded; until then it ends the process at once.
+	ctx, stop := e.interruptible(ctx)
+	defer stop()
 	if o.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.timeout)

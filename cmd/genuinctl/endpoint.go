@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -32,6 +34,7 @@ const sandboxDataName = "genuin-sandbox.json"
 type endpointOptions struct {
 	endpoint    string
 	tokenFile   string
+	token       string // the content of tokenFile, once read
 	sandboxData string
 }
 
@@ -151,6 +154,14 @@ func (o *endpointOptions) connect(e *env, t *target) (*connection, error) {
 		return nil, withCode(exitError, err)
 	}
 	conn.client = c
+	// An API key and secret are exchanged now, so that credentials the API
+	// refuses are reported before the plan is shown, not after "yes".
+	if opts.Token == "" {
+		if err := c.Authenticate(context.Background()); err != nil {
+			_ = conn.close()
+			return nil, withCode(exitError, fmt.Errorf("exchanging GENUIN_API_KEY and GENUIN_API_SECRET for a token: %w", err))
+		}
+	}
 	return conn, nil
 }
 
@@ -172,21 +183,37 @@ func serveEmbedded(srv *sandbox.Server) (url string, closeFn func() error, err e
 	return "http://" + ln.Addr().String(), closeFn, nil
 }
 
+// readToken reads the --token-file once, and tells the redactor of it
+// before anything else is read: a command must know every secret before
+// it can print one, even quoted from a spec file.
+func (o *endpointOptions) readToken(e *env) (string, error) {
+	if o.tokenFile == "" || o.token != "" {
+		return o.token, nil
+	}
+	data, err := readLimited(o.tokenFile, maxTokenFile)
+	if err != nil {
+		return "", fmt.Errorf("--token-file: %w", err)
+	}
+	token := strings.TrimSpace(string(data))
+	e.secrets.Add(token)
+	switch {
+	case token == "":
+		return "", fmt.Errorf("--token-file %s is empty", o.tokenFile)
+	case strings.IndexFunc(token, unicode.IsControl) >= 0 || !utf8.ValidString(token):
+		return "", fmt.Errorf("--token-file %s holds control characters or invalid UTF-8: a token is one line of text", o.tokenFile)
+	}
+	o.token = token
+	return token, nil
+}
+
 // credentials fills the token, or the key and secret, from the token file
 // or the environment; the embedded sandbox takes its seed's token when
 // neither gives one. The token never comes from a flag value.
 func (o *endpointOptions) credentials(e *env, opts *genuin.Options, embedded bool) error {
 	if o.tokenFile != "" {
-		data, err := os.ReadFile(o.tokenFile)
-		if err != nil {
-			return fmt.Errorf("--token-file: %w", err)
-		}
-		opts.Token = strings.TrimSpace(string(data))
-		e.secrets.Add(opts.Token)
-		if opts.Token == "" {
-			return fmt.Errorf("--token-file %s is empty", o.tokenFile)
-		}
-		return nil
+		token, err := o.readToken(e)
+		opts.Token = token
+		return err
 	}
 	opts.Token = e.getenv("GENUIN_TOKEN")
 	if embedded && opts.Token == "" {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"os"
 
@@ -8,13 +10,18 @@ import (
 )
 
 // writeSavedPlan writes a plan for a later "apply FILE", readable only by
-// its owner: it holds phone numbers. No secret reaches it.
+// its owner: it holds phone numbers. A plan holding a credential (a spec
+// value that equals the token, say) is refused rather than saved: masking
+// it would change what the plan applies.
 func writeSavedPlan(e *env, path string, sp *reconcile.SavedPlan) error {
 	data, err := sp.Marshal()
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, e.secrets.Bytes(data), 0o600); err != nil {
+	if !bytes.Equal(e.secrets.Bytes(data), data) {
+		return errors.New("save plan: the plan holds a credential (a spec value equal to a token, key or secret in use?); it was not saved")
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
 		return fmt.Errorf("save plan: %w", err)
 	}
 	return nil
@@ -23,7 +30,7 @@ func writeSavedPlan(e *env, path string, sp *reconcile.SavedPlan) error {
 // readSavedPlan reads a saved plan and verifies its digest before anything
 // else is used.
 func readSavedPlan(path string) (*reconcile.SavedPlan, error) {
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path, maxPlanFile)
 	if err != nil {
 		return nil, withCode(exitError, fmt.Errorf("read saved plan: %w", err))
 	}

@@ -11,6 +11,7 @@ package redact
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/url"
 	"strings"
@@ -24,6 +25,11 @@ const Mask = "[REDACTED]"
 // (a query value "1") would mask ordinary text, and no credential is that
 // short.
 const minSecretLen = 4
+
+// minPrefixLen is the shortest start of a secret that is masked on its
+// own: an error that quotes only the first 40 characters of a file must
+// not print the first 40 characters of a token.
+const minPrefixLen = 12
 
 // Redactor replaces known secrets in text. It is safe for concurrent use,
 // and secrets may be added at any time.
@@ -41,11 +47,23 @@ func (r *Redactor) Add(secrets ...string) {
 		if len(s) < minSecretLen || r.known(s) {
 			continue
 		}
-		r.secrets = append(r.secrets, []byte(s))
-		// Longest first, so that a secret containing another is masked whole.
-		for i := len(r.secrets) - 1; i > 0 && len(r.secrets[i]) > len(r.secrets[i-1]); i-- {
-			r.secrets[i], r.secrets[i-1] = r.secrets[i-1], r.secrets[i]
+		r.insert([]byte(s))
+		// The same secret as JSON writes it (a plan, a saved plan): with
+		// <, > and & as \u003c, \u003e and \u0026, quotes escaped.
+		if quoted, err := json.Marshal(s); err == nil {
+			if escaped := quoted[1 : len(quoted)-1]; string(escaped) != s && !r.known(string(escaped)) {
+				r.insert(escaped)
+			}
 		}
+	}
+}
+
+// insert adds a secret, keeping the longest first so that a secret
+// containing another is masked whole.
+func (r *Redactor) insert(secret []byte) {
+	r.secrets = append(r.secrets, secret)
+	for i := len(r.secrets) - 1; i > 0 && len(r.secrets[i]) > len(r.secrets[i-1]); i-- {
+		r.secrets[i], r.secrets[i-1] = r.secrets[i-1], r.secrets[i]
 	}
 }
 
@@ -75,7 +93,9 @@ func (r *Redactor) AddURL(raw string) {
 	r.Add(u.RawQuery, u.Fragment)
 }
 
-// Bytes returns b with every secret masked; b itself when it holds none.
+// Bytes returns b with every secret masked, and every start of one of at
+// least minPrefixLen bytes (a secret cut short by whoever quoted it); b
+// itself when it holds none.
 func (r *Redactor) Bytes(b []byte) []byte {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -83,8 +103,33 @@ func (r *Redactor) Bytes(b []byte) []byte {
 		if bytes.Contains(b, s) {
 			b = bytes.ReplaceAll(b, s, []byte(Mask))
 		}
+		if len(s) > minPrefixLen {
+			b = maskPrefixes(b, s)
+		}
 	}
 	return b
+}
+
+// maskPrefixes masks every run of b that starts like secret for at least
+// minPrefixLen bytes.
+func maskPrefixes(b, secret []byte) []byte {
+	start := secret[:minPrefixLen]
+	if !bytes.Contains(b, start) {
+		return b
+	}
+	var out []byte
+	for {
+		i := bytes.Index(b, start)
+		if i < 0 {
+			return append(out, b...)
+		}
+		n := minPrefixLen
+		for i+n < len(b) && n < len(secret) && b[i+n] == secret[n] {
+			n++
+		}
+		out = append(append(out, b[:i]...), Mask...)
+		b = b[i+n:]
+	}
 }
 
 // String returns s with every secret masked.

@@ -48,3 +48,20 @@ func TestLongestSecretMaskedWhole(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// TestCutAndEscapedSecrets: a token cut short by whoever quoted it, or
+// escaped as JSON writes it, is masked too.
+func TestCutAndEscapedSecrets(t *testing.T) {
+	var r Redactor
+	token := "tokABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz"
+	r.Add(token, "tok<&>SECRET-value")
+	for in, want := range map[string]string{
+		`unknown column "` + token[:40] + `…"`: `unknown column "[REDACTED]…"`,
+		`"name": "tok\u003c\u0026\u003eSECRET-value"`: `"name": "[REDACTED]"`,
+		"short tokABCDEFGH stays":                     "short tokABCDEFGH stays",
+	} {
+		if got := r.String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
