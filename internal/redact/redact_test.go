@@ -56,7 +56,7 @@ func TestCutAndEscapedSecrets(t *testing.T) {
 	token := "tokABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz"
 	r.Add(token, "tok<&>SECRET-value")
 	for in, want := range map[string]string{
-		`unknown column "` + token[:40] + `…"`: `unknown column "[REDACTED]…"`,
+		`unknown column "` + token[:40] + `…"`:        `unknown column "[REDACTED]…"`,
 		`"name": "tok\u003c\u0026\u003eSECRET-value"`: `"name": "[REDACTED]"`,
 		"short tokABCDEFGH stays":                     "short tokABCDEFGH stays",
 	} {
