@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -336,7 +337,7 @@ func (a *applier) updateGroup(ctx context.Context, c *Change) error {
 		return errors.New("update: the lockfile has no created group at this address; run plan again")
 	}
 	for _, m := range c.MembersRemoved {
-		if id, ok := rec.Members[m.Identity]; !ok || id != m.MemberID || id == "" {
+		if id, ok := rec.Members[m.Identity]; !ok || memberIDOf(m.Identity, id) != m.MemberID || m.MemberID == "" {
 			return fmt.Errorf("update: the plan removes member id %q, which is not the recorded one for that member; run plan again", m.MemberID)
 		}
 	}
@@ -354,6 +355,16 @@ func (a *applier) runUpdates(ctx context.Context, addr, chatID string, batches [
 			return a.api.UpdateConversation(ctx, chatID, req)
 		})
 		if err != nil {
+			if outcomeUnknown(err) {
+				// The update may have been applied: record it as uncertain,
+				// so that the next plan sends the spec's values again
+				// rather than trusting the old ones.
+				for _, e := range uncertainEntries(addr, b) {
+					if rerr := a.record(e); rerr != nil {
+						return rerr
+					}
+				}
+			}
 			return withOp("update_conversation", err)
 		}
 		for _, e := range updateEntries(addr, b, resp) {
@@ -363,6 +374,39 @@ func (a *applier) runUpdates(ctx context.Context, addr, chatID string, batches [
 		}
 	}
 	return nil
+}
+
+// UnknownValue is the value recorded for a field whose update may or may
+// not have been applied (its answer was lost): it equals no value a spec
+// can ask for, so the next plan sends the field again.
+var UnknownValue = json.RawMessage("null")
+
+// uncertainEntries record an update whose outcome is unknown: its fields
+// as UnknownValue, and the users it added with no member id (see
+// uncertainUser), so that the next plan adds a user again if the spec
+// still wants it and removes it if not, rather than leave it behind
+// unowned. Phones it added are not recorded: the next plan sends them
+// again, as after any failure. Its removals stay recorded: the next plan
+// sends them again too.
+func uncertainEntries(addr string, b updateBatch) []lockfile.Entry {
+	var entries []lockfile.Entry
+	if len(b.fields) > 0 {
+		e := lockfile.Entry{Op: lockfile.OpFields, Address: addr, Fields: lockfile.Fields{}}
+		for _, fc := range b.fields {
+			e.Fields[fc.Name] = UnknownValue
+		}
+		entries = append(entries, e)
+	}
+	added := map[string]string{}
+	for _, m := range b.adds {
+		if m.UserID != "" {
+			added[m.Identity] = ""
+		}
+	}
+	if len(added) > 0 {
+		entries = append(entries, lockfile.Entry{Op: lockfile.OpMembers, Address: addr, Added: added})
+	}
+	return entries
 }
 
 // updateEntries are the journal entries of a successful update: the fields

@@ -369,3 +369,42 @@ func TestCreateRefusedAfterLostAnswerIsProbedAtOnce(t *testing.T) {
 		t.Fatalf("recorded %+v", g)
 	}
 }
+
+// TestUpdateWithUnknownOutcome: an update whose answer was lost may have
+// been applied. Its fields are recorded as unknown and its users as
+// uncertain, so that whatever the spec says next is sent: reverting the
+// spec sends the old values back, and a member dropped from the spec is
+// removed rather than left behind unowned.
+func TestUpdateWithUnknownOutcome(t *testing.T) {
+	lf := newLockfile(t)
+	api := &recordingAPI{}
+	p := Diff(testDesired(), lf.State(), Options{NewChatID: sequentialIDs()})
+	must(t, Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{}))
+
+	edited := testDesired()
+	g := edited.Groups["group/c1/g1"]
+	g.Description = "TEMP"
+	g.Members = append(g.Members, spec.Member{UserID: "u2"})
+	api.fail = func(op string) error {
+		return &genuin.APIError{Op: "update_conversation", Kind: genuin.KindTransient, OutcomeUnknown: true}
+	}
+	if err := Apply(context.Background(), Diff(edited, lf.State(), Options{}), lf, api, nopHooks{}, ApplyOptions{}); err == nil {
+		t.Fatal("want the lost update to fail")
+	}
+
+	// The spec goes back to what it was: the old description is sent again
+	// and the user the lost update added is removed.
+	api.fail, api.updates = nil, nil
+	p = Diff(testDesired(), lf.State(), Options{})
+	if got := summaryOf(p); got != "group/c1/g1:update" {
+		t.Fatalf("plan = %s", got)
+	}
+	must(t, Apply(context.Background(), p, lf, api, nopHooks{}, ApplyOptions{}))
+	sent := api.updates[0]
+	if sent.Description == nil || *sent.Description != "first" || !slices.Equal(sent.MembersRemoved, []string{"u2"}) {
+		t.Fatalf("sent %+v", sent)
+	}
+	if again := Diff(testDesired(), lf.State(), Options{}); again.HasChanges() {
+		t.Errorf("second plan not empty: %s", summaryOf(again))
+	}
+}

@@ -228,11 +228,30 @@ func jsonEqual(a, b json.RawMessage) bool {
 func membersToAdd(want []spec.Member, recorded map[string]string) []Member {
 	var out []Member
 	for _, m := range want {
-		if _, ok := recorded[m.Identity()]; !ok {
+		if id, ok := recorded[m.Identity()]; !ok || uncertainUser(m.Identity(), id) {
 			out = append(out, Member{Identity: m.Identity(), UserID: m.UserID, Phone: m.Phone})
 		}
 	}
 	return out
+}
+
+// uncertainUser reports whether a recorded member is a user_id member whose
+// add may or may not have been applied (its answer was lost): it is
+// recorded with no member id, where a confirmed one has its user id. Adding
+// and removing are idempotent, so the next plan adds it again if the spec
+// wants it and removes it if not. (A phone member's id is unknown for good
+// once an answer is lost: it is not re-sent.)
+func uncertainUser(identity, memberID string) bool {
+	return memberID == "" && strings.HasPrefix(identity, "user:")
+}
+
+// memberIDOf is the member id to remove a recorded member by: the one the
+// API returned, or a user's own id for an uncertain user member.
+func memberIDOf(identity, recorded string) string {
+	if uncertainUser(identity, recorded) {
+		return strings.TrimPrefix(identity, "user:")
+	}
+	return recorded
 }
 
 // membersToRemove returns the recorded members no longer desired, sorted,
@@ -247,7 +266,7 @@ func membersToRemove(want []spec.Member, recorded map[string]string) (removable,
 			continue
 		}
 		m := memberFromIdentity(id)
-		m.MemberID = recorded[id]
+		m.MemberID = memberIDOf(id, recorded[id])
 		if m.MemberID == "" {
 			unknown = append(unknown, m)
 		} else {

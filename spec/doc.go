@@ -133,13 +133,18 @@
 //     variable's csv), relative or absolute, must resolve, symlinks and
 //     all, inside one of the roots; otherwise it is reported at the path,
 //     as outside the spec root, and never read. So must a *.yaml symlink found
-//     below a directory given. A file given to Load itself is the user's
-//     choice and may be anywhere.
+//     below a directory given, and a file given to Load that is a symlink
+//     (a shell glob such as spec/*.yaml passes the symlinks committed
+//     there); its root is the directory holding the link, resolved, not
+//     its target's. A regular file given to Load is the user's choice and
+//     may be anywhere.
 //   - Only regular files are read: a directory, a named pipe, a device or
 //     a socket is refused before it is opened, and again if one is swapped
 //     in before the open, which cannot block (O_NONBLOCK on unix).
 //   - A file is read up to MaxFileSize (64 MiB), and refused past it,
-//     whatever size it claims.
+//     whatever size it claims; one whose size is past it is refused
+//     unread, an error even for a YAML file below a directory that may
+//     not be a spec file.
 //   - A diagnostic quotes at most 40 runes of a file at a time (keys,
 //     values, CSV columns, names in a did-you-mean, the messages of the
 //     YAML parser, the schema library and text/template), followed by
@@ -191,7 +196,7 @@
 //     path itself cannot be read), sorted by position and de-duplicated:
 //     at most MaxDiagnostics, then one saying how many more there are.
 //     err.Error() prints one per line; Diagnostics returns them.
-//   - Load reads no file outside the spec roots but those given to it, no
+//   - Load reads no file outside the spec roots but regular files given to it, no
 //     file but regular ones, nothing past MaxFileSize, and quotes no more
 //     than 40 runes of a file at a time.
 //   - On success, every *.yaml and *.yml file below a directory given was

@@ -97,11 +97,14 @@ func filesBelow(root string) (files []specFile, testdata []string, err error) {
 }
 
 // read reads a spec file, reporting at the file why it cannot. A file found
-// below a directory must resolve inside the root; one given is the user's
-// choice. Either must be a regular file no larger than MaxFileSize.
+// below a directory must resolve inside the root, and so must a symlink
+// given: a shell glob such as "spec/*.yaml" passes the symlinks committed
+// there, which must not lead a spec out of its root. A regular file given
+// is the user's choice. Either must be a regular file no larger than
+// MaxFileSize.
 func (f specFile) read(root specRoots, ds *diagnostics) ([]byte, bool) {
 	path := f.path
-	if !f.explicit {
+	if !f.explicit || isSymlink(path) {
 		real, err := root.resolve(path)
 		if err != nil {
 			ds.add(Pos{File: f.path}, "", "%v", unwrapPathError(err))
@@ -115,6 +118,13 @@ func (f specFile) read(root specRoots, ds *diagnostics) ([]byte, bool) {
 		return nil, false
 	}
 	return data, true
+}
+
+// isSymlink reports whether path itself (not a directory above it) is a
+// symbolic link.
+func isSymlink(path string) bool {
+	info, err := os.Lstat(path)
+	return err == nil && info.Mode()&fs.ModeSymlink != 0
 }
 
 // unwrapPathError drops the operation and path from an *fs.PathError, since

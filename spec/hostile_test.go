@@ -68,6 +68,7 @@ func TestRootsOf(t *testing.T) {
 	t.Chdir(dir)
 	writeFiles(t, map[string]string{"a/x/s.yaml": "", "a/y/s.yaml": "", "b/s.yaml": ""})
 	symlink(t, filepath.Join(dir, "a", "x"), "link")
+	symlink(t, filepath.Join("..", "x", "s.yaml"), filepath.Join("a", "y", "l.yaml"))
 	tests := []struct {
 		paths []string
 		want  []string
@@ -80,6 +81,8 @@ func TestRootsOf(t *testing.T) {
 		{[]string{"link"}, []string{"a/x"}},
 		{[]string{"link/s.yaml", "missing", "a/x/s.yaml"}, []string{"a/x"}},
 		{[]string{"missing"}, nil},
+		// A symlinked file stands for the directory of the link.
+		{[]string{"a/y/l.yaml"}, []string{"a/y"}},
 	}
 	for _, tt := range tests {
 		var want specRoots
@@ -157,6 +160,50 @@ generators:
 	)
 	if strings.Contains(got, "member_list/inside") {
 		t.Errorf("a list inside the root is refused:\n%s", got)
+	}
+}
+
+// TestExplicitSymlink: a file given to Load may be anywhere, but a symlink
+// given (as a shell glob such as spec/*.yaml passes one committed there)
+// must lead inside the spec roots, like one found below a directory.
+func TestExplicitSymlink(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	const valid = "version: 1\ncommunities: [{handle: c, name: C}]\n"
+	writeFiles(t, map[string]string{
+		"out/creds":       "version: " + secret + "\n",
+		"spec/real.yaml":  valid,
+		"other/more.yaml": "version: 1\ncommunities: [{handle: d, name: D}]\n",
+		"other/two.yaml":  "version: 1\ncommunities: [{handle: e, name: E}]\n",
+	})
+	symlink(t, filepath.Join("..", "out", "creds"), filepath.Join("spec", "creds.yaml"))
+	symlink(t, filepath.Join(dir, "out", "creds"), filepath.Join("spec", "abs.yaml"))
+	symlink(t, "real.yaml", filepath.Join("spec", "inside.yaml"))
+	symlink(t, filepath.Join("..", "other", "more.yaml"), filepath.Join("spec", "other.yaml"))
+	root, err := filepath.EvalSymlinks(filepath.Join(dir, "spec"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	outside := ": outside the spec root " + root + ": only files inside the directories given are read"
+	got := loadQuickly(t, "spec/real.yaml", "spec/creds.yaml", "spec/abs.yaml")
+	wantLines(t, got, "spec/creds.yaml"+outside, "spec/abs.yaml"+outside)
+	if strings.Contains(got, "spec/real.yaml") {
+		t.Errorf("a file given inside the root is refused:\n%s", got)
+	}
+	// A symlink inside its root, or leading into another root given, is
+	// read; so is a regular file given, wherever it is.
+	for _, paths := range [][]string{
+		{"spec/inside.yaml"},
+		{"spec/other.yaml", "other/two.yaml"},
+		{"spec/real.yaml", "out/../other/more.yaml"},
+		{filepath.Join(dir, "other", "more.yaml")},
+	} {
+		if _, err := Load(paths); err != nil {
+			t.Errorf("Load(%q): %v", paths, err)
+		}
+	}
+	if _, err := Load([]string{"spec/other.yaml"}); err == nil || !strings.Contains(err.Error(), "outside the spec root") {
+		t.Errorf("Load(spec/other.yaml) = %v, want it outside the spec root", err)
 	}
 }
 
@@ -240,6 +287,12 @@ func TestFileSizeCap(t *testing.T) {
 	}
 	f.Close()
 	wantLines(t, loadQuickly(t, "spec"), `member_list/big: path "big.csv" is larger than the 64 MiB limit`)
+	// A YAML file below a directory is refused by its size, unread, before
+	// anything could tell whether it is a spec file.
+	if err := os.Rename(filepath.Join("spec", "big.csv"), filepath.Join("spec", "big.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	wantLines(t, loadQuickly(t, "spec"), "spec/big.yaml: larger than the 64 MiB limit")
 
 	const limit = 1 << 20
 	if _, err := readCapped(endless{}, 0, limit); err != tooLarge(limit) {

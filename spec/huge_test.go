@@ -64,10 +64,16 @@ func writeHugeValid(tb testing.TB, dir string, groups int) string {
 			fmt.Fprintf(w, "    tags: [bench, g%d]\n    topics: [1, 2]\n    settings: {discoverable: true}\n", g)
 			fmt.Fprintf(w, "    members:\n      - user_id: %08x-0000-4000-8000-%012x\n", g, g)
 			for m := range 3 {
-				fmt.Fprintf(w, "      - phone: \"+91 98%03d %05d\"\n", m, g)
+				fmt.Fprintf(w, "      - phone: \"%s\"\n", hugePhone(g, m))
 			}
 		}
 	})
+}
+
+// hugePhone is member m's phone number in group g: an Indian mobile number,
+// +91 and ten digits starting 98, valid for any g and m < 10.
+func hugePhone(g, m int) string {
+	return fmt.Sprintf("+91 98%d%02d %05d", m%10, g/100_000%100, g%100_000)
 }
 
 // measure loads paths, returning the time taken and the peak heap in MB

@@ -142,3 +142,16 @@ func TestPhoneRulesAgree(t *testing.T) {
 	}
 	t.Logf("%d numbers, %d valid, %d of them accepted by the rules", len(numbers), valid, accepted)
 }
+
+// TestHugePhones: the phone numbers of the huge valid spec are valid for
+// every group, past 99,999 too.
+func TestHugePhones(t *testing.T) {
+	for _, g := range []int{0, 1, 99_999, 100_000, 149_999, 1_234_567, 99_999_999} {
+		for m := range 3 {
+			p := hugePhone(g, m)
+			if _, err := normalisePhone(p); err != nil {
+				t.Errorf("hugePhone(%d, %d) = %q: %v", g, m, p, err)
+			}
+		}
+	}
+}

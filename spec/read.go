@@ -50,7 +50,9 @@ func rootsOf(paths []string) specRoots {
 }
 
 // realDir is the directory a path given to Load stands for: the path
-// itself or, for a file, its directory; absolute, symlinks resolved.
+// itself or, for a file, its directory; absolute, symlinks resolved. For a
+// symlink to a file, that is the directory holding the link, not its
+// target's, so that the link cannot make its own target's directory a root.
 func realDir(path string) (string, error) {
 	info, err := os.Stat(path)
 	if err != nil {

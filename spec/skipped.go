@@ -94,8 +94,8 @@ func SkippedNotes(skipped []Skipped) []string {
 	}
 	var notes []string
 	if len(files) > 0 {
-		notes = append(notes, fmt.Sprintf("skipped %s that %s not spec files: %s; %s",
-			count(len(files), "YAML file", "YAML files"), isAre(len(files)), firstFew(files), specRule))
+		notes = append(notes, fmt.Sprintf("skipped %s: %s; %s",
+			count(len(files), "YAML file that is not a spec file", "YAML files that are not spec files"), firstFew(files), specRule))
 	}
 	if len(dirs) > 0 {
 		notes = append(notes, fmt.Sprintf("skipped %s (test fixtures, by Go's convention): %s",
@@ -119,11 +119,4 @@ func count(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
-}
-
-func isAre(n int) string {
-	if n == 1 {
-		return "is"
-	}
-	return "are"
 }

@@ -70,6 +70,16 @@ func TestSkipped(t *testing.T) {
 	if !reflect.DeepEqual(notes, wantNotes) {
 		t.Errorf("notes =\n%s\nwant\n%s", strings.Join(notes, "\n"), strings.Join(wantNotes, "\n"))
 	}
+	// One of each is worded in the singular.
+	notes = SkippedNotes([]Skipped{{in("mkdocs.yml"), "no spec key"}, {in("testdata"), "testdata"}})
+	wantNotes = []string{
+		"skipped 1 YAML file that is not a spec file: " + in("mkdocs.yml") + " (no spec key); " +
+			`a spec file has "version: 1" or a communities, groups, member_lists or generators key at its top level`,
+		"skipped 1 testdata directory (test fixtures, by Go's convention): " + in("testdata"),
+	}
+	if !reflect.DeepEqual(notes, wantNotes) {
+		t.Errorf("notes =\n%s\nwant\n%s", strings.Join(notes, "\n"), strings.Join(wantNotes, "\n"))
+	}
 
 	// A path given is read whatever its name or content.
 	for _, p := range []string{"repo/testdata", "repo/.hidden", "repo/.hidden/spec.yaml"} {

@@ -34,6 +34,22 @@
 //     The file starts with a format marker ("genuinctl-sandbox-state") and
 //     a version; New refuses a corrupt, foreign, newer or inconsistent file
 //     with an error naming it and never overwrites it.
+//   - Files are read only as regular files: the data file and a seed file
+//     (LoadSeed) that are a device (/dev/zero), a FIFO, a socket or a
+//     directory, directly or through a symbolic link, are refused with an
+//     error naming them before they are read, so they can neither hang New
+//     nor fill memory. The check is repeated on the opened file
+//     (os.SameFile), the open cannot block (O_NONBLOCK on unix), and reads
+//     are capped: 1 GiB for the data file, 64 MiB for a seed, with an error
+//     naming the cap.
+//   - The data file is never written through a symbolic link. New refuses
+//     a data file that is a symbolic link (a save renames a new file over
+//     the path, which would replace the link and leave its target stale):
+//     give the real path. The temporary file is created beside it with a
+//     fresh random name and O_EXCL (os.CreateTemp), so it never opens an
+//     existing file or a planted link, and the rename replaces, never
+//     follows, whatever is at the path. A seed file may be a symbolic link
+//     to a regular file: it is only read.
 //   - Every world has an instance id (Server.Instance), created with it and
 //     kept in its data file: a sandbox started without its data file is a
 //     new world with a new id, so a client can tell that what it recorded

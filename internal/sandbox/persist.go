@@ -139,6 +139,12 @@ func appendItem(buf []byte, i int, item []byte) []byte {
 	return append(buf, item...)
 }
 
+// writeAtomic replaces path with b. The temporary file is created beside
+// path by os.CreateTemp (a fresh random name, O_EXCL, mode 0600), so it
+// never opens an existing file or follows a link planted at its name; the
+// rename then replaces whatever is at path, a symbolic link included,
+// without writing through it. (New refuses a symlinked data file, so a
+// link is only met here if one was put in place while the sandbox ran.)
 func writeAtomic(path string, b []byte) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
@@ -168,13 +174,18 @@ func writeAtomic(path string, b []byte) error {
 }
 
 // load reads a data file. A missing file is (nil, nil): a fresh sandbox.
+// A symbolic link, anything but a regular file, and a file over
+// maxDataFileSize are refused (see readRegular and refuseSymlink).
 func load(path string) (*store, error) {
-	b, err := os.ReadFile(path)
+	if err := refuseSymlink(path); err != nil {
+		return nil, err
+	}
+	b, err := readRegular(path, "sandbox data file", maxDataFileSize)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sandbox data file %s: %w", path, err)
+		return nil, err
 	}
 	var marker struct {
 		Format  string `json:"format"`

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 )
 
 // Seed is the world the sandbox starts from: what the real platform would
@@ -81,11 +80,13 @@ func DefaultSeed() *Seed {
 }
 
 // LoadSeed reads a seed from a JSON file. Unknown fields are refused so a
-// typo does not silently seed nothing.
+// typo does not silently seed nothing. The file must be a regular file (a
+// symbolic link to one is fine) of at most 64 MiB: a device, FIFO or
+// directory is refused before it is read.
 func LoadSeed(path string) (*Seed, error) {
-	b, err := os.ReadFile(path)
+	b, err := readRegular(path, "seed", maxSeedFileSize)
 	if err != nil {
-		return nil, fmt.Errorf("read seed: %w", err)
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

@@ -72,7 +72,7 @@ func newChatIndex(s *State) chatIndex {
 // that is refused changes nothing.
 func (s *State) record(e *Entry, idx chatIndex) error {
 	if p := e.problem(); p != nil {
-		return fmt.Errorf("%s %s: %s", e.Op, e.Address, p.msg)
+		return fmt.Errorf("%s %s: %s", printable(string(e.Op)), printable(e.Address), p.msg)
 	}
 	switch e.Op {
 	case OpPut:

@@ -60,6 +60,15 @@ func Load(path string) (*File, error) { return load(path, false) }
 // lockfile, to compare content with at checkpoints.
 func load(path string, writable bool) (*File, error) {
 	f := &File{path: path}
+	if writable {
+		// A writer never writes through a symlink (nolink.go): refuse one
+		// here, before anything is read or recorded.
+		for _, p := range []string{path, JournalPath(path)} {
+			if err := checkWritable(p); err != nil {
+				return nil, err
+			}
+		}
+	}
 	data, err := readBounded(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -82,7 +91,9 @@ func load(path string, writable bool) (*File, error) {
 }
 
 // Open takes the exclusive lock (waiting up to timeout), then loads. Close
-// releases it.
+// releases it. A lockfile, journal or lock file that is a symlink, or not
+// a regular file, is refused with a *NotRegularError: genuinctl never
+// writes through a link (Load still reads a symlinked lockfile).
 func Open(path string, timeout time.Duration, command string) (*File, error) {
 	l, err := acquireLock(LockPath(path), timeout, command)
 	if err != nil {

@@ -148,6 +148,10 @@ func (h *journalHeader) decode(payload []byte) string {
 		return "header: lineage is empty"
 	case h.Endpoint == "":
 		return "header: endpoint is empty"
+	case idProblem("lineage", h.Lineage) != "":
+		return "header: " + idProblem("lineage", h.Lineage)
+	case idProblem("endpoint", h.Endpoint) != "":
+		return "header: " + idProblem("endpoint", h.Endpoint)
 	case h.Serial < 0:
 		return fmt.Sprintf("header: serial %d is negative", h.Serial)
 	case h.Serial == math.MaxInt64:
@@ -162,7 +166,7 @@ func decodeEntry(payload []byte, e *Entry) string {
 		return msg
 	}
 	if p := e.problem(); p != nil {
-		return fmt.Sprintf("%s %s: %s", e.Op, e.Address, p.msg)
+		return fmt.Sprintf("%s %s: %s", printable(string(e.Op)), printable(e.Address), p.msg)
 	}
 	return ""
 }
@@ -188,9 +192,11 @@ type journalWriter struct {
 	size int64
 }
 
-// createJournal starts a new journal holding only its header.
+// createJournal starts a new journal holding only its header. Like every
+// journal open, it refuses a symlink or a file that is not regular
+// (nolink.go).
 func createJournal(path string, h journalHeader) (*journalWriter, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := openRegular(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +211,7 @@ func createJournal(path string, h journalHeader) (*journalWriter, error) {
 // continueJournal reopens a replayed journal for appending, cutting off a
 // torn last line first.
 func continueJournal(path string, good int64) (*journalWriter, error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	f, err := openRegular(path, os.O_RDWR, 0)
 	if err != nil {
 		return nil, err
 	}

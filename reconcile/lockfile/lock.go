@@ -3,6 +3,7 @@ package lockfile
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -35,19 +36,32 @@ func (e *LockedError) Error() string {
 // Unix, LockFileEx on Windows (github.com/gofrs/flock). The operating
 // system releases it when the process ends, however it ends, so a killed
 // apply can never leave a stuck lock.
+//
+// The lock file is never opened through a symlink, nor when it is not a
+// regular file (nolink.go): it arrives with the repository, and writing
+// the holder's details through a link would overwrite what it points to.
 type lock struct {
 	fl   *flock.Flock
 	path string
+	// info is the lock file opened for writing the holder's details, nil
+	// if it could not be (the details are informational only).
+	info *os.File
 }
 
 // acquireLock takes the lock, waiting up to timeout, and records the
 // holder in the lock file for the error message of the next process.
 func acquireLock(path string, timeout time.Duration, command string) (*lock, error) {
-	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o644))
+	if err := checkWritable(path); err != nil {
+		return nil, err
+	}
+	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR|oNoFollow), flock.SetPermissions(0o644))
 	deadline := time.Now().Add(timeout)
 	for {
 		ok, err := fl.TryLock()
 		if err != nil {
+			if cerr := checkWritable(path); cerr != nil {
+				return nil, cerr
+			}
 			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
 		if ok {
@@ -56,23 +70,66 @@ func acquireLock(path string, timeout time.Duration, command string) (*lock, err
 		if time.Now().After(deadline) {
 			// A holder that has not yet written its details, or one on
 			// Windows (where a locked file cannot be read), shows as empty.
-			var h Holder
-			data, _ := os.ReadFile(path)
-			_ = json.Unmarshal(data, &h)
-			return nil, &LockedError{Path: path, Holder: h}
+			return nil, &LockedError{Path: path, Holder: readHolder(path)}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	host, _ := os.Hostname()
-	info, _ := json.Marshal(Holder{PID: os.Getpid(), Host: host, Started: time.Now().UTC().Truncate(time.Second), Command: command})
-	_ = os.WriteFile(path, append(info, '\n'), 0o644) // informational only: the lock is the lock
-	return &lock{fl: fl, path: path}, nil
+	// The file locked must be a regular file, the one at path: not a
+	// device or a pipe swapped in before the open.
+	locked, err := fl.Stat()
+	if err == nil && !locked.Mode().IsRegular() {
+		err = &NotRegularError{Path: path, Mode: locked.Mode()}
+	}
+	if err != nil {
+		fl.Close()
+		return nil, err
+	}
+	l := &lock{fl: fl, path: path}
+	if f, err := openRegular(path, os.O_WRONLY, 0); err == nil {
+		if info, err := f.Stat(); err == nil && os.SameFile(info, locked) {
+			l.info = f
+		} else {
+			f.Close()
+		}
+	}
+	if l.info != nil { // informational only: the lock is the lock
+		host, _ := os.Hostname()
+		data, _ := json.Marshal(Holder{PID: os.Getpid(), Host: host, Started: time.Now().UTC().Truncate(time.Second), Command: command})
+		if l.info.Truncate(0) == nil {
+			_, _ = l.info.WriteAt(append(data, '\n'), 0)
+		}
+	}
+	return l, nil
+}
+
+// readHolder reads the holder's details from the lock file, never through
+// a symlink; what cannot be read shows as empty.
+func readHolder(path string) Holder {
+	var h Holder
+	if checkWritable(path) != nil {
+		return h
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|oNoFollow, 0)
+	if err != nil {
+		return h
+	}
+	defer f.Close()
+	if checkOpened(path, f) != nil {
+		return h
+	}
+	data, _ := io.ReadAll(io.LimitReader(f, 4096))
+	_ = json.Unmarshal(data, &h)
+	return h
 }
 
 // release empties the holder details and drops the lock. The file stays:
 // removing it could let two processes lock different files of one name.
 func (l *lock) release() error {
-	_ = os.Truncate(l.path, 0)
+	if l.info != nil {
+		_ = l.info.Truncate(0)
+		_ = l.info.Close()
+		l.info = nil
+	}
 	err := l.fl.Unlock()
 	if cerr := l.fl.Close(); err == nil {
 		err = cerr

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pos is a position in a lockfile (file:line:col) or a journal
@@ -44,7 +46,7 @@ func (p Problem) String() string {
 		b.WriteString(": ")
 	}
 	if p.Address != "" {
-		b.WriteString(p.Address)
+		b.WriteString(printable(p.Address))
 		b.WriteString(": ")
 	}
 	b.WriteString(p.Message)
@@ -111,6 +113,7 @@ func splitPath(path []string) (addr, what string) {
 	}
 	var b strings.Builder
 	for i, p := range path {
+		p = printable(p)
 		if strings.HasPrefix(p, "[") {
 			b.WriteString(p)
 			continue
@@ -181,6 +184,16 @@ func lineCol(data []byte, offset int64) (int, int) {
 	line := 1 + bytes.Count(data[:offset], []byte("\n"))
 	col := int(offset) - bytes.LastIndexByte(data[:offset], '\n')
 	return line, col
+}
+
+// printable is s, quoted if it holds what a terminal must not receive
+// raw: a control character or invalid UTF-8. Keys of a lockfile reach
+// messages unquoted (an address, a member identity).
+func printable(s string) string {
+	if utf8.ValidString(s) && !hasControl(s) {
+		return s
+	}
+	return strconv.Quote(s)
 }
 
 func pathKey(path []string) string { return strings.Join(path, "\x00") }

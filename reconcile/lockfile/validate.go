@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The rules a state must keep, beyond its shape (shape.go). Each one is
@@ -14,6 +16,11 @@ import (
 //
 //   - the header: lineage and endpoint are not empty; 0 <= serial <
 //     MaxInt64, so that the next write cannot overflow it;
+//   - every id and URL (lineage, endpoint, handle, community_id, chat_id,
+//     group_id, share_url, community, member identities and member ids) is
+//     valid UTF-8 without control characters (they reach the terminal) and
+//     without leading or trailing whitespace (an id differing only by it
+//     would name another object);
 //   - a record key is an address: community/<handle> or
 //     group/<community>/<key>, each part non-empty, without '/' or control
 //     characters; a record is not null;
@@ -22,9 +29,15 @@ import (
 //     created with it);
 //   - a group's status is pending or created; its chat_id is not empty and
 //     no other group has it (an update would go to the other's chat); its
-//     community, when set, is the community of its address;
-//   - member identities are user:<id> or phone:<digits>; create_members,
-//     only on a pending group, lists distinct user:<id> identities.
+//     community, when set, is the community of its address (group_ids come
+//     from the API and are not checked for uniqueness: a duplicate the API
+//     returned must not make the lockfile unwritable);
+//   - member identities are user:<id> or phone:<digits>; a user:<id>
+//     member's member id is <id> (a member added by user_id has its user
+//     id as member id: another id would remove someone else), or "" for
+//     an add whose answer was lost (reconcile re-sends it);
+//     create_members, only on a pending group, lists distinct user:<id>
+//     identities.
 //
 // A group's community need not be recorded: "state rm" may forget a
 // community and keep its groups.
@@ -48,6 +61,8 @@ func (s *State) problems() []Problem {
 	}
 	if s.Lineage == "" {
 		probs = append(probs, problemOf([]string{"lineage"}, "lineage is empty"))
+	} else if msg := idProblem("lineage", s.Lineage); msg != "" {
+		probs = append(probs, problemOf([]string{"lineage"}, "%s", msg))
 	}
 	switch {
 	case s.Serial < 0:
@@ -57,6 +72,8 @@ func (s *State) problems() []Problem {
 	}
 	if s.Endpoint == "" {
 		probs = append(probs, problemOf([]string{"endpoint"}, "endpoint is empty"))
+	} else if msg := idProblem("endpoint", s.Endpoint); msg != "" {
+		probs = append(probs, problemOf([]string{"endpoint"}, "%s", msg))
 	}
 	for _, addr := range sortedKeys(s.Communities) {
 		for _, p := range communityProblems(addr, s.Communities[addr]) {
@@ -69,14 +86,16 @@ func (s *State) problems() []Problem {
 		for _, p := range groupProblems(addr, g) {
 			probs = append(probs, problemOf(append([]string{"groups", addr}, p.field...), "%s", p.msg))
 		}
-		if g == nil || g.ChatID == "" {
+		if g == nil {
 			continue
 		}
-		if other, ok := chats[g.ChatID]; ok {
-			probs = append(probs, problemOf([]string{"groups", addr, "chat_id"},
-				"chat_id %q is also the chat_id of %s: each group has its own", g.ChatID, other))
-		} else {
-			chats[g.ChatID] = addr
+		if g.ChatID != "" {
+			if other, ok := chats[g.ChatID]; ok {
+				probs = append(probs, problemOf([]string{"groups", addr, "chat_id"},
+					"chat_id %q is also the chat_id of %s: each group has its own", g.ChatID, other))
+			} else {
+				chats[g.ChatID] = addr
+			}
 		}
 	}
 	return probs
@@ -145,8 +164,27 @@ func addressPart(s string) error {
 	return nil
 }
 
+// hasControl reports a control character (C0, DEL or C1: each can start a
+// terminal escape sequence).
 func hasControl(s string) bool {
-	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+	return strings.ContainsFunc(s, unicode.IsControl)
+}
+
+// idProblem checks an id or URL, named what, that a record holds: it is
+// printed to the terminal and sent to the API, so it must be valid UTF-8
+// without control characters, and without leading or trailing whitespace.
+// It returns what is wrong, or "". An empty value is for the caller to
+// judge.
+func idProblem(what, s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return fmt.Sprintf("%s %q is not valid UTF-8", what, s)
+	case hasControl(s):
+		return fmt.Sprintf("%s %q contains a control character", what, s)
+	case strings.TrimSpace(s) != s:
+		return fmt.Sprintf("%s %q has leading or trailing whitespace", what, s)
+	}
+	return ""
 }
 
 // validIdentity reports whether id is a member identity: user:<id> or
@@ -156,13 +194,41 @@ func validIdentity(id string, userOnly bool) bool {
 	if !ok && !userOnly {
 		rest, ok = strings.CutPrefix(id, "phone:")
 	}
-	return ok && rest != "" && !hasControl(rest)
+	return ok && rest != "" && idProblem("", rest) == ""
+}
+
+// memberProblem checks one member of a record or an entry: its identity
+// and its member id. A user:<id> member's member id is <id>, or "" while
+// its add is uncertain (the answer was lost); a phone member's is any id,
+// or "" when the API did not say.
+func memberProblem(identity, memberID string) string {
+	if !validIdentity(identity, false) {
+		return fmt.Sprintf("member %q is not user:<id> or phone:<digits>", identity)
+	}
+	if user, ok := strings.CutPrefix(identity, "user:"); ok && memberID != user && memberID != "" {
+		return fmt.Sprintf("member %q has member id %q: a member added by user id has its user id as member id (%q)", identity, memberID, user)
+	}
+	return idProblem(fmt.Sprintf("member %q: member id", identity), memberID)
 }
 
 func validStatus(s string) bool { return s == StatusPending || s == StatusCreated }
 
 func statusProblem(s string) recordProblem {
 	return recordProblem{[]string{"status"}, fmt.Sprintf("status %q is neither %q nor %q", s, StatusPending, StatusCreated)}
+}
+
+// appendIDProblems checks each (name, value) pair with idProblem; an empty
+// value is left to the record's other rules.
+func appendIDProblems(probs []recordProblem, pairs ...string) []recordProblem {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] == "" {
+			continue
+		}
+		if msg := idProblem(pairs[i], pairs[i+1]); msg != "" {
+			probs = append(probs, recordProblem{[]string{pairs[i]}, msg})
+		}
+	}
+	return probs
 }
 
 // communityProblems checks one community record at addr.
@@ -181,6 +247,7 @@ func communityProblems(addr string, c *Community) []recordProblem {
 	if c.Handle != handle {
 		probs = append(probs, recordProblem{[]string{"handle"}, fmt.Sprintf("handle %q is not the handle of the address (%q)", c.Handle, handle)})
 	}
+	probs = appendIDProblems(probs, "community_id", c.CommunityID, "share_url", c.ShareURL)
 	if !validStatus(c.Status) {
 		probs = append(probs, statusProblem(c.Status))
 	}
@@ -209,13 +276,14 @@ func groupProblems(addr string, g *Group) []recordProblem {
 	if g.ChatID == "" {
 		probs = append(probs, recordProblem{[]string{"chat_id"}, "chat_id is empty"})
 	}
+	probs = appendIDProblems(probs, "chat_id", g.ChatID, "community_id", g.CommunityID, "group_id", g.GroupID, "share_url", g.ShareURL)
 	if g.Community != "" && g.Community != communityPrefix+community {
 		probs = append(probs, recordProblem{[]string{"community"},
 			fmt.Sprintf("community %q is not the community of the address (%s)", g.Community, communityPrefix+community)})
 	}
 	for _, id := range sortedKeys(g.Members) {
-		if !validIdentity(id, false) {
-			probs = append(probs, recordProblem{[]string{"members", id}, fmt.Sprintf("member %q is not user:<id> or phone:<digits>", id)})
+		if msg := memberProblem(id, g.Members[id]); msg != "" {
+			probs = append(probs, recordProblem{[]string{"members", id}, msg})
 		}
 	}
 	if len(g.CreateMembers) > 0 && g.Status != StatusPending {
@@ -305,6 +373,9 @@ func (e *Entry) problem() *recordProblem {
 		if !isGroup && e.ID == "" {
 			return fail("id", "no id: a created community must have its community_id")
 		}
+		if probs := appendIDProblems(nil, "id", e.ID, "share_url", e.ShareURL); len(probs) > 0 {
+			return &probs[0]
+		}
 	case OpFields:
 		if p := needGroup(); p != nil {
 			return p
@@ -314,8 +385,8 @@ func (e *Entry) problem() *recordProblem {
 			return p
 		}
 		for _, id := range sortedKeys(e.Added) {
-			if !validIdentity(id, false) {
-				return fail("added", "member %q is not user:<id> or phone:<digits>", id)
+			if msg := memberProblem(id, e.Added[id]); msg != "" {
+				return fail("added", "%s", msg)
 			}
 		}
 		for _, id := range e.Removed {

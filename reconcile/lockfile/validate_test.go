@@ -143,6 +143,15 @@ func TestRecordRefusesInvalidEntries(t *testing.T) {
 		"move to another community":    {Entry{Op: OpMove, Address: "group/c/g", To: "group/d/g"}, "only to another key in its community"},
 		"move onto a record":           {Entry{Op: OpMove, Address: "group/c/g", To: "group/c/h"}, "group/c/h is already recorded"},
 		"move of nothing":              {Entry{Op: OpMove, Address: "group/c/none", To: "group/c/new"}, "no such group"},
+		"members: a user with another member id": {Entry{Op: OpMembers, Address: "group/c/g", Added: map[string]string{"user:a": "b"}},
+			`member "user:a" has member id "b": a member added by user id has its user id as member id ("a")`},
+		"members: a member id with an escape": {Entry{Op: OpMembers, Address: "group/c/g", Added: map[string]string{"phone:91": "\x1b[2J"}},
+			`member id "\x1b[2J" contains a control character`},
+		"put with a chat_id with an escape": {Entry{Op: OpPut, Address: "group/c/x", Group: group("x\x1b]0;PWNED\a")},
+			`chat_id "x\x1b]0;PWNED\a" contains a control character`},
+		"created with a share_url with a space": {Entry{Op: OpCreated, Address: "group/c/g", ID: "g", ShareURL: "https://x/g "},
+			`share_url "https://x/g " has leading or trailing whitespace`},
+		"created with an id not UTF-8": {Entry{Op: OpCreated, Address: "group/c/g", ID: "g\xff"}, `id "g\xff" is not valid UTF-8`},
 		"create_members when created":  {Entry{Op: OpPut, Address: "group/c/x", Group: &Group{Status: StatusCreated, ChatID: "x", CreateMembers: []string{"user:a"}}}, "pending create only"},
 	}
 	for name, c := range cases {
@@ -243,4 +252,13 @@ func BenchmarkParse(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestUncertainUserMemberIsValid: a user member recorded with no member id
+// (an add whose answer was lost) is valid; with another user's id it is not.
+func TestUncertainUserMemberIsValid(t *testing.T) {
+	content := strings.Replace(baseLockfile, `"user:u1": "u1"`, `"user:u1": ""`, 1)
+	if _, err := Parse("genuin.lock", []byte(content)); err != nil {
+		t.Error(err)
+	}
 }

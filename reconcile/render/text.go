@@ -103,13 +103,17 @@ func (t *textWriter) value(kind string, f reconcile.FieldChange) string {
 	if field, _ := reconcile.LookupField(kind, f.Name); field.Personal && !t.opts.ShowPII {
 		return "(personal data, masked: --show-pii prints it)"
 	}
+	before := compact(f.Before)
+	if bytes.Equal(f.Before, reconcile.UnknownValue) {
+		before = "(unknown: an earlier update's answer was lost)"
+	}
 	switch {
 	case f.Before == nil:
 		return compact(f.After)
 	case f.After == nil:
-		return compact(f.Before) + " → " + t.paint(red, "(cleared)")
+		return before + " → " + t.paint(red, "(cleared)")
 	}
-	return compact(f.Before) + " → " + compact(f.After)
+	return before + " → " + compact(f.After)
 }
 
 func compact(raw json.RawMessage) string {
