@@ -315,3 +315,21 @@ func (endless) Read(p []byte) (int, error) {
 }
 
 var _ io.Reader = endless{}
+
+// TestSymlinkedDirectoryGiven: a directory given to Load that is a
+// symlink leading outside the directory holding it (as "-f spec/*" passes
+// a committed spec/evil -> ../outside) is no root: a spec cannot name a
+// file through it.
+func TestSymlinkedDirectoryGiven(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	writeFiles(t, map[string]string{
+		"outside/creds.csv": secret + "\n",
+		"spec/a.yaml":       "version: 1\nmember_lists:\n  - name: l\n    csv: evil/creds.csv\n",
+	})
+	symlink(t, filepath.Join(dir, "outside"), "spec/evil")
+	_, err := Load([]string{"spec/a.yaml", "spec/evil"})
+	if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), `path "evil/creds.csv" is outside the spec root`) {
+		t.Fatalf("want evil/creds.csv refused unread, got %v", err)
+	}
+}

@@ -39,14 +39,27 @@ func rootsOf(paths []string) specRoots {
 	var roots specRoots
 	for _, p := range paths {
 		dir, err := realDir(p)
-		if err != nil {
-			continue // reported when the files are listed
+		if err != nil || leavesItsDirectory(p, dir) {
+			continue // reported when the files are listed, or read
 		}
 		if !roots.contains(dir) {
 			roots = append(roots, dir)
 		}
 	}
 	return roots
+}
+
+// leavesItsDirectory reports whether path, given to Load, is a symlink to
+// a directory (dir, resolved) outside the directory holding the link: as
+// "-f spec/*" passes a committed spec/evil -> ../.. . Such a directory is
+// no root, so every file below it is refused as outside.
+func leavesItsDirectory(path, dir string) bool {
+	info, err := os.Lstat(filepath.Clean(path))
+	if err != nil || info.Mode()&fs.ModeSymlink == 0 {
+		return false
+	}
+	parent, err := realDir(filepath.Dir(filepath.Clean(path)))
+	return err != nil || !within(parent, dir)
 }
 
 // realDir is the directory a path given to Load stands for: the path
