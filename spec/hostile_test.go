@@ -1,8 +1,6 @@
 package spec
 
 import (
-	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -293,28 +291,7 @@ func TestFileSizeCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantLines(t, loadQuickly(t, "spec"), "spec/big.yaml: larger than the 64 MiB limit")
-
-	const limit = 1 << 20
-	if _, err := readCapped(endless{}, 0, limit); err != tooLarge(limit) {
-		t.Errorf("readCapped(endless) = %v, want %v", err, tooLarge(limit))
-	}
-	for _, size := range []int64{0, 10, limit, limit + 1} { // what Stat says
-		data, err := readCapped(bytes.NewReader(make([]byte, limit)), size, limit)
-		if err != nil || len(data) != limit {
-			t.Errorf("readCapped(%d bytes, size %d) = %d bytes, %v", limit, size, len(data), err)
-		}
-	}
 }
-
-// endless is a reader of zeros without end, like /dev/zero.
-type endless struct{}
-
-func (endless) Read(p []byte) (int, error) {
-	clear(p)
-	return len(p), nil
-}
-
-var _ io.Reader = endless{}
 
 // TestSymlinkedDirectoryGiven: a directory given to Load that is a
 // symlink leading outside the directory holding it (as "-f spec/*" passes

@@ -30,16 +30,4 @@ func TestNamedPipes(t *testing.T) {
 		"spec/link.yaml: "+fifo,
 	)
 	wantLines(t, loadQuickly(t, "pipe.yaml"), "pipe.yaml: "+fifo)
-
-	// Opened as readRegular opens files, a FIFO does not block, and its
-	// Stat tells it apart.
-	f, err := openNonBlocking("pipe.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil || checkRegular(info) == nil {
-		t.Errorf("opened FIFO: Stat = %v, %v; want it refused", info, err)
-	}
 }

@@ -2,12 +2,13 @@ package spec
 
 import (
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/genuin/genuinctl/internal/regfile"
 )
 
 // MaxFileSize is the largest file Load reads: a spec file, a member list
@@ -15,17 +16,7 @@ import (
 const MaxFileSize = 64 << 20
 
 // refusal is why Load will not read a file, worded to follow "is".
-type refusal string
-
-func (r refusal) Error() string { return string(r) }
-
-// errReplaced refuses a file that is not the one its Stat described.
-var errReplaced = refusal("replaced while being opened")
-
-// tooLarge refuses a file larger than limit bytes, a number of MiB.
-func tooLarge(limit int64) refusal {
-	return refusal(fmt.Sprintf("larger than the %d MiB limit", limit>>20))
-}
+type refusal = regfile.Refusal
 
 // specRoots are the directories that confine the files a spec names: each
 // path given to Load (a directory itself, a file its directory), absolute,
@@ -123,72 +114,8 @@ func (r specRoots) String() string {
 	return strings.Join(r, ", ")
 }
 
-// readRegular reads a regular file of at most MaxFileSize bytes. Anything
-// else (a directory, a named pipe, a device, a socket) is refused before it
-// is opened, and again if it was swapped in between: it is opened in a way
-// that cannot block, and checked to be the file first seen.
+// readRegular reads a regular file of at most MaxFileSize bytes; see
+// regfile for what it refuses and why.
 func readRegular(file string) ([]byte, error) {
-	info, err := os.Stat(file)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkRegular(info); err != nil {
-		return nil, err
-	}
-	f, err := openNonBlocking(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	opened, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !os.SameFile(info, opened) || checkRegular(opened) != nil {
-		return nil, errReplaced
-	}
-	return readCapped(f, opened.Size(), MaxFileSize)
-}
-
-// checkRegular refuses a file that is not regular or is too large.
-func checkRegular(info fs.FileInfo) error {
-	mode := info.Mode()
-	switch {
-	case mode.IsRegular() && info.Size() > MaxFileSize:
-		return tooLarge(MaxFileSize)
-	case mode.IsRegular():
-		return nil
-	case mode.IsDir():
-		return refusal("a directory, not a regular file")
-	case mode&fs.ModeNamedPipe != 0:
-		return refusal("a named pipe (FIFO), not a regular file")
-	case mode&fs.ModeSocket != 0:
-		return refusal("a socket, not a regular file")
-	case mode&fs.ModeDevice != 0:
-		return refusal("a device, not a regular file")
-	}
-	return refusal("not a regular file")
-}
-
-// readCapped reads r to its end, sized for size bytes, and refuses it
-// past limit bytes: a file may grow while read, and some (in /proc) say
-// they are empty.
-func readCapped(r io.Reader, size, limit int64) ([]byte, error) {
-	data := make([]byte, 0, min(size, limit)+512)
-	r = io.LimitReader(r, limit+1)
-	for {
-		if len(data) == cap(data) {
-			data = slices.Grow(data, len(data)) // double
-		}
-		n, err := r.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
-		switch {
-		case int64(len(data)) > limit:
-			return nil, tooLarge(limit)
-		case err == io.EOF:
-			return data, nil
-		case err != nil:
-			return nil, err
-		}
-	}
+	return regfile.Read(file, MaxFileSize)
 }
