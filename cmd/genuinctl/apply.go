@@ -64,9 +64,9 @@ One apply at a time: the lockfile is locked, and a second apply fails at
 once naming the holder, or waits with --lock-timeout.
 Members this tool did not add are never removed by it.
 
-Ctrl-C (or SIGTERM) stops starting requests, lets the ones in flight finish
-and records them; a second one exits at once (the lockfile stays
-consistent). --timeout does the same when the time is up, and exits 4. One
+Once requests start, Ctrl-C (or SIGTERM) stops starting new ones, lets the
+ones in flight finish and records them; a second one exits at once (the
+lockfile stays consistent). Before that, a signal ends apply at once. --timeout does the same when the time is up, and exits 4. One
 request, with its retries, takes at most 2 minutes.
 
 ` + exitCodesHelp,
