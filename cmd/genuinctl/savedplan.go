@@ -4,10 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/genuin/genuinctl/reconcile"
+	"github.com/genuin/genuinctl/reconcile/lockfile"
 )
 
 // writeSavedPlan writes a plan for a later "apply FILE", readable only by
@@ -22,33 +21,10 @@ func writeSavedPlan(e *env, path string, sp *reconcile.SavedPlan) error {
 	if !bytes.Equal(e.secrets.Bytes(data), data) {
 		return errors.New("save plan: the plan holds a credential (a spec value equal to a token, key or secret in use?); it was not saved")
 	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := lockfile.WriteAtomic(path, data, 0o600); err != nil { // 0600: it holds phone numbers
 		return fmt.Errorf("save plan: %w", err)
 	}
 	return nil
-}
-
-// writeFileAtomic replaces path with data, readable only by its owner: a
-// temporary file beside it, synced, then renamed over it, so that an
-// interrupted write leaves the old file or none, never half a plan.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*") // mode 0600
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // readSavedPlan reads a saved plan and verifies its digest before anything

@@ -408,7 +408,8 @@ func (f *File) Checkpoint() error {
 	}
 	f.state.Serial++
 	if data, err = Marshal(f.state); err == nil {
-		err = WriteAtomic(f.path, data)
+		// A lockfile is committed to git: readable like any other file.
+		err = WriteAtomic(f.path, data, 0o644)
 	}
 	if err != nil {
 		f.state.Serial--
@@ -481,14 +482,13 @@ func Marshal(st *State) ([]byte, error) {
 
 // WriteAtomic replaces path with data: write a temporary file beside it,
 // sync it, rename it over path and sync the directory.
-func WriteAtomic(path string, data []byte) error {
+func WriteAtomic(path string, data []byte, perm fs.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	// A lockfile is committed to git: make it readable like any other file.
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(perm); err != nil {
 		tmp.Close()
 		return err
 	}
