@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-multierror"
 
@@ -22,12 +23,26 @@ type API interface {
 
 var _ API = (*genuin.Client)(nil)
 
-// Hooks receive Apply's progress; Apply itself never prints.
+// Hooks receive Apply's progress; Apply itself never prints. Apply calls
+// them one at a time (never two at once, whatever its parallelism), from
+// its workers' goroutines.
 type Hooks interface {
 	// ChangeStarted is called before the first request of a change.
 	ChangeStarted(c *Change)
-	// ChangeFinished is called once per started change, with nil on success.
-	ChangeFinished(c *Change, err error)
+	// ChangeFinished is called once per started change.
+	ChangeFinished(c *Change, o Outcome)
+}
+
+// Outcome is how one change ended.
+type Outcome struct {
+	// Err is nil on success; IsStop(Err) when the change stopped before
+	// its next request (an interrupt, --timeout or the circuit breaker).
+	Err error
+	// Calls counts the requests the change sent (the client's retries of
+	// one request are not counted).
+	Calls int
+	// Duration is the time from the change's start to its end.
+	Duration time.Duration
 }
 
 // ErrInterrupted is returned when the context was cancelled: no new request
@@ -58,7 +73,26 @@ type ApplyOptions struct {
 	// ChunkSize bounds the members added or removed per request; 0 means
 	// DefaultChunkSize. It must match the plan's to keep its call count true.
 	ChunkSize int
+	// Parallelism is how many changes run at once; 0 means
+	// DefaultParallelism, 1 runs them one by one in plan order.
+	Parallelism int
+	// MaxFailureRate trips the circuit breaker: once more than this
+	// fraction of the last BreakerWindow requests failed, no new request
+	// starts. 0 means DefaultMaxFailureRate; 1 or more never trips.
+	MaxFailureRate float64
 }
+
+// DefaultParallelism is how many changes Apply runs at once by default,
+// as Terraform's -parallelism.
+const DefaultParallelism = 10
+
+// DefaultMaxFailureRate is the share of failed requests, over the last
+// BreakerWindow, past which Apply stops starting new ones.
+const DefaultMaxFailureRate = 0.2
+
+// BreakerWindow is how many of the latest requests the circuit breaker
+// looks at.
+const BreakerWindow = 100
 
 // Apply executes the plan's creates, pending creates and updates, recording
 // every result in the lockfile before the next request starts. A failure
@@ -93,7 +127,7 @@ func Apply(ctx context.Context, plan *Plan, lf *lockfile.File, api API, hooks Ho
 		}
 		hooks.ChangeStarted(c)
 		err := a.apply(ctx, c)
-		hooks.ChangeFinished(c, err)
+		hooks.ChangeFinished(c, Outcome{Err: err})
 		var fatal *recordError
 		switch {
 		case err == nil:

@@ -32,7 +32,8 @@ func (v *ApplyText) ChangeStarted(c *reconcile.Change) { v.started[c] = time.Now
 
 // ChangeFinished prints one line: done, failed (the reason comes with the
 // errors at the end), or stopped before its next request.
-func (v *ApplyText) ChangeFinished(c *reconcile.Change, err error) {
+func (v *ApplyText) ChangeFinished(c *reconcile.Change, o reconcile.Outcome) {
+	err := o.Err
 	took := time.Since(v.started[c]).Round(time.Millisecond)
 	switch {
 	case reconcile.IsStop(err):
