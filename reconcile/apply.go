@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
@@ -53,19 +54,29 @@ var ErrInterrupted = errors.New("apply interrupted: every finished request is re
 // interrupt, no new request was started and every finished one is recorded.
 var ErrTimedOut = errors.New("apply timed out: no new request was started once the deadline passed; every finished request is recorded, run apply again to continue")
 
-// stopped is the error for a context that ended: its deadline passed, or
-// it was cancelled by an interrupt.
+// errHalted stops the other workers when one could not record a result;
+// that worker's error says why.
+var errHalted = errors.New("stopped before the next request: another change could not be recorded")
+
+// stopped is the error for a context that ended: the circuit breaker
+// tripped, its deadline passed, or it was cancelled by an interrupt.
 func stopped(ctx context.Context) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	cause := context.Cause(ctx)
+	switch {
+	case errors.Is(cause, ErrBreakerOpen), errors.Is(cause, errHalted):
+		return cause
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return ErrTimedOut
 	}
 	return ErrInterrupted
 }
 
 // IsStop reports whether err means that apply stopped starting requests
-// (ErrInterrupted or ErrTimedOut) rather than that a request failed.
+// (ErrInterrupted, ErrTimedOut or ErrBreakerOpen) rather than that a
+// request failed.
 func IsStop(err error) bool {
-	return errors.Is(err, ErrInterrupted) || errors.Is(err, ErrTimedOut)
+	return errors.Is(err, ErrInterrupted) || errors.Is(err, ErrTimedOut) ||
+		errors.Is(err, ErrBreakerOpen) || errors.Is(err, errHalted)
 }
 
 // ApplyOptions tune Apply.
@@ -94,53 +105,96 @@ const DefaultMaxFailureRate = 0.2
 // looks at.
 const BreakerWindow = 100
 
-// Apply executes the plan's creates, pending creates and updates, recording
-// every result in the lockfile before the next request starts. A failure
-// stops only its own address; the groups of a community that could not be
-// created are held back, counted in the community's failure rather than
-// failing one by one. The error lists one *ChangeError per failed address
-// (read them with Failures), one per line. When ctx is cancelled, requests
-// in flight finish and are recorded, no new one starts, and the error also
-// holds ErrInterrupted (ErrTimedOut when ctx's deadline passed).
-func Apply(ctx context.Context, plan *Plan, lf *lockfile.File, api API, hooks Hooks, opts ApplyOptions) error {
-	if opts.ChunkSize <= 0 {
-		opts.ChunkSize = DefaultChunkSize
+func (o ApplyOptions) withDefaults() ApplyOptions {
+	if o.ChunkSize <= 0 {
+		o.ChunkSize = DefaultChunkSize
 	}
-	a := &applier{api: api, lf: lf, st: lf.State(), chunk: opts.ChunkSize}
-	if a.st == nil {
+	if o.Parallelism <= 0 {
+		o.Parallelism = DefaultParallelism
+	}
+	if o.MaxFailureRate <= 0 {
+		o.MaxFailureRate = DefaultMaxFailureRate
+	}
+	return o
+}
+
+// Apply executes the plan's creates, pending creates and updates with
+// opts.Parallelism workers, recording every result in the lockfile before
+// the worker that got it sends its next request. The requests of one
+// address run in order, on one worker; a group waits for its community's
+// create, and the groups of a community that could not be created are held
+// back, counted in the community's failure rather than failing one by one.
+// A failure stops only its own address. The error lists one *ChangeError
+// per failed address in plan order (read them with Failures), one per
+// line. When ctx is cancelled, when its deadline passes or when the circuit
+// breaker trips, requests in flight finish and are recorded, no new one
+// starts, and the error also holds ErrInterrupted, ErrTimedOut or
+// ErrBreakerOpen. A result that cannot be recorded stops every worker at
+// once.
+func Apply(ctx context.Context, plan *Plan, lf *lockfile.File, api API, hooks Hooks, opts ApplyOptions) error {
+	opts = opts.withDefaults()
+	if lf.State() == nil {
 		return errors.New("apply: the lockfile has no state; initialise it first")
 	}
+	ctx, halt := context.WithCancelCause(ctx)
+	defer halt(nil)
+	a := &applier{api: api, lf: lf, chunk: opts.ChunkSize, hooks: &serialHooks{h: hooks},
+		failed: map[string]*ChangeError{}}
+	a.breaker = newBreaker(opts.MaxFailureRate, BreakerWindow, halt)
+	sched := newSchedule(plan)
+	var wg sync.WaitGroup
+	for range min(opts.Parallelism, max(len(sched.tasks), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := &worker{applier: a}
+			for t := sched.take(); t != nil; t = sched.take() {
+				ok := w.run(ctx, t, halt)
+				sched.finish(t, ok)
+				if ctx.Err() != nil {
+					sched.close()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return a.result(ctx, sched)
+}
+
+// result assembles Apply's error: the failed addresses in plan order, each
+// community with the groups it held back, then why the apply stopped early.
+func (a *applier) result(ctx context.Context, sched *schedule) error {
 	errs := &multierror.Error{ErrorFormat: oneLineEach}
-	failed := map[string]*ChangeError{}
-	for _, c := range plan.Changes {
-		// A change after a failed one of its address (an update after its
-		// pending create) waits for the next run: its failure is reported.
-		if c.Action == ActionBlocked || failed[c.Address] != nil {
-			continue
+	for _, t := range sched.tasks {
+		if f := a.failed[t.address]; f != nil {
+			f.HeldBack = sched.heldBack[t.address]
+			errs = multierror.Append(errs, f)
 		}
-		if cause := failed[c.Community]; cause != nil && c.Kind == KindGroup {
-			cause.HeldBack++
-			continue
-		}
-		if ctx.Err() != nil {
-			return multierror.Append(errs, stopped(ctx)).ErrorOrNil()
-		}
-		hooks.ChangeStarted(c)
-		err := a.apply(ctx, c)
-		hooks.ChangeFinished(c, Outcome{Err: err})
-		var fatal *recordError
-		switch {
-		case err == nil:
-		case errors.As(err, &fatal):
-			return multierror.Append(errs, &ChangeError{Address: c.Address, Err: err}).ErrorOrNil()
-		case IsStop(err):
-			return multierror.Append(errs, stopped(ctx)).ErrorOrNil()
-		default:
-			failed[c.Address] = &ChangeError{Address: c.Address, Err: err}
-			errs = multierror.Append(errs, failed[c.Address])
+	}
+	if a.fatal == nil && ctx.Err() != nil {
+		if err := stopped(ctx); !errors.Is(err, errHalted) {
+			errs = multierror.Append(errs, err)
 		}
 	}
 	return errs.ErrorOrNil()
+}
+
+// serialHooks calls the caller's hooks one at a time.
+type serialHooks struct {
+	mu sync.Mutex
+	h  Hooks
+}
+
+func (s *serialHooks) ChangeStarted(c *Change) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.h.ChangeStarted(c)
+}
+
+func (s *serialHooks) ChangeFinished(c *Change, o Outcome) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.h.ChangeFinished(c, o)
 }
 
 // ChangeError is the failure of one address's change.
@@ -201,21 +255,72 @@ func (e *recordError) Error() string {
 }
 func (e *recordError) Unwrap() error { return e.err }
 
+// applier is what Apply's workers share.
 type applier struct {
-	api   API
-	lf    *lockfile.File
-	st    *lockfile.State // read only: every change goes through lf.Record
-	chunk int
+	api     API
+	lf      *lockfile.File // read through lf.Read: workers record concurrently
+	chunk   int
+	hooks   Hooks
+	breaker *breaker
+
+	mu     sync.Mutex
+	failed map[string]*ChangeError // by address
+	fatal  error                   // the first result that could not be recorded
 }
 
-func (a *applier) apply(ctx context.Context, c *Change) error {
+// worker runs tasks one at a time; calls counts the requests of the
+// change it runs.
+type worker struct {
+	*applier
+	calls int
+}
+
+// run applies a task's changes in order and reports whether all
+// succeeded. After a failure the address's later changes wait for the next
+// run (its failure is reported); a result that cannot be recorded halts
+// every worker.
+func (w *worker) run(ctx context.Context, t *task, halt context.CancelCauseFunc) bool {
+	for _, c := range t.changes {
+		if ctx.Err() != nil {
+			return false
+		}
+		w.calls = 0
+		start := time.Now()
+		w.hooks.ChangeStarted(c)
+		err := w.apply(ctx, c)
+		w.hooks.ChangeFinished(c, Outcome{Err: err, Calls: w.calls, Duration: time.Since(start)})
+		if err != nil {
+			w.fail(c, err, halt)
+			return false
+		}
+	}
+	return true
+}
+
+// fail notes a change's error: a failure of its address, unless the
+// change only stopped; a result that could not be recorded also halts
+// every worker.
+func (a *applier) fail(c *Change, err error, halt context.CancelCauseFunc) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var fatal *recordError
+	if errors.As(err, &fatal) && a.fatal == nil {
+		a.fatal = err
+		halt(errHalted)
+	}
+	if fatal != nil || !IsStop(err) {
+		a.failed[c.Address] = &ChangeError{Address: c.Address, Err: err}
+	}
+}
+
+func (w *worker) apply(ctx context.Context, c *Change) error {
 	switch {
 	case c.Kind == KindCommunity:
-		return a.createCommunity(ctx, c)
+		return w.createCommunity(ctx, c)
 	case c.Action == ActionUpdate:
-		return a.updateGroup(ctx, c)
+		return w.updateGroup(ctx, c)
 	}
-	return a.createGroup(ctx, c)
+	return w.createGroup(ctx, c)
 }
 
 // withOp names the operation of a failed request, unless err is an API
@@ -229,24 +334,36 @@ func withOp(op string, err error) error {
 }
 
 // record makes one result durable before the next request starts.
-func (a *applier) record(e lockfile.Entry) error {
-	if err := a.lf.Record(e); err != nil {
+func (w *worker) record(e lockfile.Entry) error {
+	if err := w.lf.Record(e); err != nil {
 		return &recordError{err}
 	}
 	return nil
 }
 
-// call runs one request unless ctx is already cancelled. The request itself
-// is detached from ctx so that an interrupt lets it finish and be recorded.
-func call[T any](ctx context.Context, do func(context.Context) (T, error)) (T, error) {
+// call runs one request for w's change unless ctx is already cancelled,
+// and tells the circuit breaker how it went. The request itself is
+// detached from ctx so that an interrupt lets it finish and be recorded.
+func call[T any](ctx context.Context, w *worker, do func(context.Context) (T, error)) (T, error) {
+	v, err := ask(ctx, w, do)
+	if err == nil || !IsStop(err) {
+		w.breaker.observe(err != nil)
+	}
+	return v, err
+}
+
+// ask runs one request like call, but leaves the circuit breaker out: its
+// failure is an answer, not a fault (see chatExists).
+func ask[T any](ctx context.Context, w *worker, do func(context.Context) (T, error)) (T, error) {
 	if ctx.Err() != nil {
 		var zero T
 		return zero, stopped(ctx)
 	}
+	w.calls++
 	return do(context.WithoutCancel(ctx))
 }
 
-func (a *applier) createCommunity(ctx context.Context, c *Change) error {
+func (w *worker) createCommunity(ctx context.Context, c *Change) error {
 	want := afterFields(c.Fields)
 	handle := strings.TrimPrefix(c.Address, KindCommunity+"/")
 	req, err := communityRequest(handle, want)
@@ -254,21 +371,21 @@ func (a *applier) createCommunity(ctx context.Context, c *Change) error {
 		return fmt.Errorf("plan fields: %w", err)
 	}
 	intent := &lockfile.Community{Handle: handle, Status: lockfile.StatusPending, Fields: want}
-	if err := a.record(lockfile.Entry{Op: lockfile.OpPut, Address: c.Address, Community: intent}); err != nil {
+	if err := w.record(lockfile.Entry{Op: lockfile.OpPut, Address: c.Address, Community: intent}); err != nil {
 		return err
 	}
-	resp, err := call(ctx, func(ctx context.Context) (*genuin.CreateCommunityResponse, error) {
-		return a.api.CreateCommunity(ctx, req)
+	resp, err := call(ctx, w, func(ctx context.Context) (*genuin.CreateCommunityResponse, error) {
+		return w.api.CreateCommunity(ctx, req)
 	})
 	if err != nil {
 		if c.Action == ActionCreate && !outcomeUnknown(err) {
-			if rerr := a.record(lockfile.Entry{Op: lockfile.OpDelete, Address: c.Address}); rerr != nil {
+			if rerr := w.record(lockfile.Entry{Op: lockfile.OpDelete, Address: c.Address}); rerr != nil {
 				return rerr
 			}
 		}
 		return communityCreateError(c, err)
 	}
-	return a.record(lockfile.Entry{Op: lockfile.OpCreated, Address: c.Address, ID: resp.CommunityID, ShareURL: resp.ShareURL})
+	return w.record(lockfile.Entry{Op: lockfile.OpCreated, Address: c.Address, ID: resp.CommunityID, ShareURL: resp.ShareURL})
 }
 
 // communityCreateError explains a failed community create and what to do.
@@ -287,8 +404,8 @@ func communityCreateError(c *Change, err error) error {
 	return withOp("create community", err)
 }
 
-func (a *applier) createGroup(ctx context.Context, c *Change) error {
-	communityID, err := a.communityID(c)
+func (w *worker) createGroup(ctx context.Context, c *Change) error {
+	communityID, err := w.communityID(c)
 	if err != nil {
 		return err
 	}
@@ -296,7 +413,7 @@ func (a *applier) createGroup(ctx context.Context, c *Change) error {
 	// The intent holds exactly what the create sends, so that a re-send
 	// after a crash repeats this request and the result recorded for it
 	// comes from the same values.
-	inCreate, later := splitCreateMembers(c.MembersAdded, a.chunk)
+	inCreate, later := splitCreateMembers(c.MembersAdded, w.chunk)
 	req, err := groupRequest(want, c.ChatID, communityID, inCreate)
 	if err != nil {
 		return fmt.Errorf("plan fields: %w", err)
@@ -306,12 +423,12 @@ func (a *applier) createGroup(ctx context.Context, c *Change) error {
 	for _, m := range inCreate {
 		intent.CreateMembers = append(intent.CreateMembers, m.Identity)
 	}
-	if err := a.record(lockfile.Entry{Op: lockfile.OpPut, Address: c.Address, Group: intent}); err != nil {
+	if err := w.record(lockfile.Entry{Op: lockfile.OpPut, Address: c.Address, Group: intent}); err != nil {
 		return err
 	}
 
-	resp, err := call(ctx, func(ctx context.Context) (*genuin.CreateGroupResponse, error) {
-		return a.api.CreateGroup(ctx, req)
+	resp, err := call(ctx, w, func(ctx context.Context) (*genuin.CreateGroupResponse, error) {
+		return w.api.CreateGroup(ctx, req)
 	})
 	created := lockfile.Entry{Op: lockfile.OpCreated, Address: c.Address}
 	switch {
@@ -320,13 +437,13 @@ func (a *applier) createGroup(ctx context.Context, c *Change) error {
 			resp.ChatID, c.ChatID, resp.ChatID, c.Address, resp.ChatID)
 	case err == nil:
 		created.ID, created.ShareURL = resp.Group.GroupID, resp.ShareURL
-	case mayExist(c, err) && answered(err) && a.chatExists(ctx, c.ChatID, req.Group.Name):
+	case mayExist(c, err) && answered(err) && w.chatExists(ctx, c.ChatID, req.Group.Name):
 		// Our own chat_id exists: an earlier attempt went through, and this
 		// answer only says so. Its group_id and share_url were in the lost
 		// response; nothing documented returns them.
 	default:
 		if c.Action == ActionCreate && !outcomeUnknown(err) {
-			if rerr := a.record(lockfile.Entry{Op: lockfile.OpDelete, Address: c.Address}); rerr != nil {
+			if rerr := w.record(lockfile.Entry{Op: lockfile.OpDelete, Address: c.Address}); rerr != nil {
 				return rerr
 			}
 		}
@@ -336,57 +453,74 @@ func (a *applier) createGroup(ctx context.Context, c *Change) error {
 		return withOp("create group", err)
 	}
 	// Confirming the create records its members too (see CreateMembers).
-	if err := a.record(created); err != nil {
+	if err := w.record(created); err != nil {
 		return err
 	}
-	return a.runUpdates(ctx, c.Address, c.ChatID, updateBatches(nil, later, nil, a.chunk))
+	return w.runUpdates(ctx, c.Address, c.ChatID, updateBatches(nil, later, nil, w.chunk))
 }
 
 // communityID is the id of the community a group is created in: an
 // existing one the spec names, or one of the spec's, once created.
-func (a *applier) communityID(c *Change) (string, error) {
+func (w *worker) communityID(c *Change) (string, error) {
 	if c.CommunityID != "" {
 		return c.CommunityID, nil
 	}
-	community := a.st.Communities[c.Community]
-	if community == nil || community.Status != lockfile.StatusCreated {
+	var id string
+	w.lf.Read(func(st *lockfile.State) {
+		if community := st.Communities[c.Community]; community != nil && community.Status == lockfile.StatusCreated {
+			id = community.CommunityID
+		}
+	})
+	if id == "" {
 		return "", fmt.Errorf("not attempted: %s is not created yet (its create failed, is pending or is not in the plan)", c.Community)
 	}
-	return community.CommunityID, nil
+	return id, nil
 }
 
 // chatExists asks whether a chat_id exists the only way the documented API
 // allows: an update_conversation that sets the name the create sent, which
 // succeeds only for an existing chat and changes nothing.
-func (a *applier) chatExists(ctx context.Context, chatID, name string) bool {
-	_, err := call(ctx, func(ctx context.Context) (*genuin.UpdateConversationResponse, error) {
-		return a.api.UpdateConversation(ctx, chatID, &genuin.UpdateConversationRequest{Name: &name})
+func (w *worker) chatExists(ctx context.Context, chatID, name string) bool {
+	_, err := ask(ctx, w, func(ctx context.Context) (*genuin.UpdateConversationResponse, error) {
+		return w.api.UpdateConversation(ctx, chatID, &genuin.UpdateConversationRequest{Name: &name})
 	})
 	return err == nil
 }
 
-func (a *applier) updateGroup(ctx context.Context, c *Change) error {
-	rec := a.st.Groups[c.Address]
+func (w *worker) updateGroup(ctx context.Context, c *Change) error {
+	var chatID string
+	var err error
+	w.lf.Read(func(st *lockfile.State) { chatID, err = checkUpdate(c, st.Groups[c.Address]) })
+	if err != nil {
+		return err
+	}
+	return w.runUpdates(ctx, c.Address, chatID, updateBatches(c.Fields, c.MembersAdded, c.MembersRemoved, w.chunk))
+}
+
+// checkUpdate returns the chat_id of the group an update changes, after
+// checking that the record is created and holds the member ids the update
+// removes.
+func checkUpdate(c *Change, rec *lockfile.Group) (string, error) {
 	if rec == nil || rec.Status != lockfile.StatusCreated {
-		return errors.New("update: the lockfile has no created group at this address; run plan again")
+		return "", errors.New("update: the lockfile has no created group at this address; run plan again")
 	}
 	for _, m := range c.MembersRemoved {
 		if id, ok := rec.Members[m.Identity]; !ok || memberIDOf(m.Identity, id) != m.MemberID || m.MemberID == "" {
-			return fmt.Errorf("update: the plan removes member id %q, which is not the recorded one for that member; run plan again", m.MemberID)
+			return "", fmt.Errorf("update: the plan removes member id %q, which is not the recorded one for that member; run plan again", m.MemberID)
 		}
 	}
-	return a.runUpdates(ctx, c.Address, rec.ChatID, updateBatches(c.Fields, c.MembersAdded, c.MembersRemoved, a.chunk))
+	return rec.ChatID, nil
 }
 
 // runUpdates sends the batches in order, recording each result.
-func (a *applier) runUpdates(ctx context.Context, addr, chatID string, batches []updateBatch) error {
+func (w *worker) runUpdates(ctx context.Context, addr, chatID string, batches []updateBatch) error {
 	for _, b := range batches {
 		req, err := updateRequest(b)
 		if err != nil {
 			return err
 		}
-		resp, err := call(ctx, func(ctx context.Context) (*genuin.UpdateConversationResponse, error) {
-			return a.api.UpdateConversation(ctx, chatID, req)
+		resp, err := call(ctx, w, func(ctx context.Context) (*genuin.UpdateConversationResponse, error) {
+			return w.api.UpdateConversation(ctx, chatID, req)
 		})
 		if err != nil {
 			if outcomeUnknown(err) {
@@ -394,7 +528,7 @@ func (a *applier) runUpdates(ctx context.Context, addr, chatID string, batches [
 				// so that the next plan sends the spec's values again
 				// rather than trusting the old ones.
 				for _, e := range uncertainEntries(addr, b) {
-					if rerr := a.record(e); rerr != nil {
+					if rerr := w.record(e); rerr != nil {
 						return rerr
 					}
 				}
@@ -402,7 +536,7 @@ func (a *applier) runUpdates(ctx context.Context, addr, chatID string, batches [
 			return withOp("update_conversation", err)
 		}
 		for _, e := range updateEntries(addr, b, resp) {
-			if err := a.record(e); err != nil {
+			if err := w.record(e); err != nil {
 				return err
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/genuin/genuinctl/internal/genuin"
@@ -14,14 +15,18 @@ import (
 	"github.com/genuin/genuinctl/spec"
 )
 
-// fakeAPI records requests and fails the ones its fail func picks.
+// fakeAPI records requests and fails the ones its fail func picks. It is
+// safe for concurrent use; fail is called with no lock held.
 type fakeAPI struct {
+	mu    sync.Mutex
 	calls []string
 	fail  func(op string) error
 }
 
 func (f *fakeAPI) do(op string) error {
+	f.mu.Lock()
 	f.calls = append(f.calls, op)
+	f.mu.Unlock()
 	if f.fail != nil {
 		return f.fail(op)
 	}

@@ -116,7 +116,7 @@ func compatScenarios(t *testing.T) []byte {
 	d := loadCompatSpec(t)
 	api := &bodyRecorder{}
 	lf := newLockfile(t)
-	must(t, Apply(context.Background(), Diff(d, lf.State(), Options{NewChatID: sequentialIDs()}), lf, api, nopHooks{}, ApplyOptions{}))
+	must(t, Apply(context.Background(), Diff(d, lf.State(), Options{NewChatID: sequentialIDs()}), lf, api, nopHooks{}, ApplyOptions{Parallelism: 1}))
 	out["create"] = api.sent
 
 	st := loadCompatState(t)
@@ -128,7 +128,7 @@ func compatScenarios(t *testing.T) []byte {
 	}
 	api = &bodyRecorder{}
 	lf = lockfileWith(t, st)
-	must(t, Apply(context.Background(), Diff(d, lf.State(), Options{}), lf, api, nopHooks{}, ApplyOptions{}))
+	must(t, Apply(context.Background(), Diff(d, lf.State(), Options{}), lf, api, nopHooks{}, ApplyOptions{Parallelism: 1}))
 	out["resend"] = api.sent
 
 	edited := loadCompatSpec(t)
@@ -139,7 +139,7 @@ func compatScenarios(t *testing.T) []byte {
 	g.Description, g.Tags, g.Topics = "now described", []string{"a", "b"}, []int{5, 6}
 	api = &bodyRecorder{}
 	lf = lockfileWith(t, loadCompatState(t))
-	must(t, Apply(context.Background(), Diff(edited, lf.State(), Options{}), lf, api, nopHooks{}, ApplyOptions{}))
+	must(t, Apply(context.Background(), Diff(edited, lf.State(), Options{}), lf, api, nopHooks{}, ApplyOptions{Parallelism: 1}))
 	out["update"] = api.sent
 
 	data, err := json.MarshalIndent(out, "", "  ")

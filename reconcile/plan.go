@@ -40,6 +40,9 @@ type Plan struct {
 	// Changes are sorted by address, then action.
 	Changes []*Change `json:"changes"`
 	Summary Summary   `json:"summary"`
+	// Estimate is how long apply should take; set by the command, which
+	// knows the apply settings. Saved plans do not carry it.
+	Estimate *Estimate `json:"estimate,omitempty"`
 }
 
 // Summary counts the changes and the API calls applying them takes.
