@@ -11,6 +11,15 @@
 //     crash leaves either the old or the new file, never a torn one.
 //   - Every change is an Entry, appended and synced to the journal before
 //     Record returns; a checkpoint folds the journal into the lockfile.
+//   - Under concurrency, entries reach the journal in the order they
+//     change the state (one mutex covers check, apply and write), and
+//     concurrent Records share syncs: the first to need one syncs every
+//     entry written so far, the others wait for it (group commit). A
+//     checkpoint waits for the sync in progress before it resets the
+//     journal, and the lockfile it writes makes every entry durable.
+//   - A failed write or sync breaks the File: every Record, waiting or
+//     later, fails, nothing more is written, and the journal is kept for
+//     the next run to replay. All work stops at once.
 //   - Loading validates everything, and refuses with every problem as
 //     file:line:col: address: message (file:line for the journal): content
 //     that is not UTF-8 JSON or has anything after the document; the shape

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -22,8 +23,33 @@ import (
 // only if this process recorded something. A command that records nothing
 // (one that was refused, or found nothing to do) leaves the lockfile and
 // any journal exactly as they were.
+//
+// A File is safe for concurrent use by many apply workers: see Record for
+// how their entries share syncs and what a failed write does, and Read for
+// reading the state meanwhile. Close only after every Record has returned.
 type File struct {
-	path  string
+	path string
+
+	// mu guards everything below. Record checks, applies and writes an
+	// entry under it, so the journal's order is the state's; it is
+	// released while the journal syncs.
+	mu sync.Mutex
+	// synced is broadcast, on mu, when a sync ends, when a checkpoint makes
+	// entries durable, and when the File breaks.
+	synced sync.Cond
+	// appended numbers the entries written to the journal; durable is the
+	// number of the last one that is durable (synced, or folded into the
+	// lockfile). syncing says a sync is running, with mu released.
+	appended, durable int64
+	syncing           bool
+	// broken is the first failed write or sync: once set, nothing more is
+	// written.
+	broken error
+	// syncs counts journal syncs, for measuring group commit.
+	syncs int64
+
+	// lock is the writer's lock, nil for a read-only File or once closed.
+	lock  *lock
 	state *State
 	// written is the canonical rendering (Marshal) of the state last read
 	// or written, nil before the first write of a new lockfile: content
@@ -36,7 +62,6 @@ type File struct {
 	recorded bool
 	// chats indexes the state's chat_ids for Record; built on first use.
 	chats   chatIndex
-	lock    *lock
 	journal *journalWriter
 	// bytesWritten counts journal and lockfile bytes written, for measuring
 	// the cost of recording a result.
@@ -60,6 +85,7 @@ func Load(path string) (*File, error) { return load(path, false) }
 // lockfile, to compare content with at checkpoints.
 func load(path string, writable bool) (*File, error) {
 	f := &File{path: path}
+	f.synced.L = &f.mu
 	if writable {
 		// A writer never writes through a symlink (nolink.go): refuse one
 		// here, before anything is read or recorded.
@@ -166,6 +192,8 @@ func replayEntries(jpath string, st *State, jc *journalContent) (chatIndex, erro
 // Recovered is the number of results Load replayed from the journal of an
 // interrupted run.
 func (f *File) Recovered() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.replayed == nil {
 		return 0
 	}
@@ -288,12 +316,29 @@ func (s *State) normalize() {
 // Path is where the lockfile lives.
 func (f *File) Path() string { return f.path }
 
-// State returns the state, or nil when there is no lockfile yet.
-func (f *File) State() *State { return f.state }
+// State returns the state, or nil when there is no lockfile yet. While
+// other goroutines may Record, read the state only through Read.
+func (f *File) State() *State {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.state
+}
+
+// Read runs fn with the state (nil when there is no lockfile yet), which
+// no Record changes until fn returns: an apply's workers read the state
+// through it. fn must not keep the state, nor call the File's methods
+// (they would wait for fn forever).
+func (f *File) Read(fn func(st *State)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f.state)
+}
 
 // Init gives a File without a lockfile a new, empty state for endpoint.
 // It writes nothing; the first Record or Checkpoint does.
 func (f *File) Init(endpoint string) *State {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.state == nil {
 		f.state = New(endpoint)
 	}
@@ -305,6 +350,8 @@ func (f *File) Init(endpoint string) *State {
 // endpoint. Whether its records may follow is the caller's decision: the
 // lockfile cannot tell where the objects it records live.
 func (f *File) Rebind(endpoint string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.lock == nil {
 		return errReadOnly
 	}
@@ -314,25 +361,50 @@ func (f *File) Rebind(endpoint string) error {
 	if f.state.Endpoint == endpoint {
 		return nil
 	}
+	if err := f.quiesce(); err != nil {
+		return err
+	}
 	f.state.Endpoint = endpoint
 	f.recorded = true
-	return f.Checkpoint()
+	return f.checkpoint()
 }
 
 var errReadOnly = errors.New("the lockfile was opened read-only")
 
+// checkpointMin is the journal size below which Record never checkpoints:
+// a variable so that tests can force checkpoints.
+var checkpointMin int64 = 1 << 20
+
 // Record checks one entry, applies it to the state and appends it to the
-// journal, synced, before returning: once Record returns, a crash cannot
-// lose it. An entry that breaks a rule (Entry.Validate, a chat_id another
-// group has, a record that does not exist) is refused and nothing is
-// written. A journal grown past the lockfile's size is folded in by a
+// journal, synced, before returning: once Record returns nil, a crash
+// cannot lose it. An entry that breaks a rule (Entry.Validate, a chat_id
+// another group has, a record that does not exist) is refused and nothing
+// is written. A journal grown past the lockfile's size is folded in by a
 // checkpoint, which keeps the bytes written per result bounded.
+//
+// Record is safe for concurrent use, and concurrent Records share syncs
+// (group commit): each entry is checked, applied and written in turn, so
+// the journal holds them in the order the state took them, and the first
+// Record to find its entry unsynced syncs every entry written so far,
+// while the others wait for a sync that covers theirs and write more
+// entries for the next one.
+//
+// A failed write or sync breaks the File, and all work stops at once:
+// that Record, every Record waiting for a sync and every later Record,
+// Checkpoint, Rebind and Close fail with an error wrapping the failure,
+// and nothing more is written. The journal keeps every entry that was
+// acknowledged, and the next run replays it.
 func (f *File) Record(e Entry) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.lock == nil {
 		return errReadOnly
 	}
 	if f.state == nil {
 		return errors.New("record: the lockfile has no state; Init it first")
+	}
+	if f.broken != nil {
+		return f.brokenError()
 	}
 	line, err := journalLine(e)
 	if err != nil {
@@ -344,16 +416,86 @@ func (f *File) Record(e Entry) error {
 	if err := f.state.record(&e, f.chats); err != nil {
 		return err
 	}
+	// The state holds the entry now: from here on, a failure breaks the
+	// File, so that no checkpoint writes a state its journal lacks.
 	f.recorded = true
 	if err := f.openJournal(); err != nil {
-		return fmt.Errorf("open journal: %w", err)
+		return f.fail(fmt.Errorf("open journal: %w", err))
 	}
-	if err := f.journal.append(line); err != nil {
-		return fmt.Errorf("write journal %s: %w", JournalPath(f.path), err)
+	if err := f.journal.write(line); err != nil {
+		return f.fail(fmt.Errorf("write journal %s: %w", JournalPath(f.path), err))
 	}
 	f.bytesWritten += int64(len(line))
-	if f.journal.size > max(int64(len(f.written)), 1<<20) {
-		return f.Checkpoint()
+	f.appended++
+	seq := f.appended
+	if err := f.waitDurable(seq); err != nil {
+		return err
+	}
+	if f.journal.size > max(int64(len(f.written)), checkpointMin) {
+		return f.checkpoint()
+	}
+	return nil
+}
+
+// waitDurable returns once entry seq is durable: it waits for the sync in
+// progress, if any, and when that one did not cover seq it syncs every
+// entry written so far itself. It is called, and returns, with mu held.
+func (f *File) waitDurable(seq int64) error {
+	for f.durable < seq {
+		switch {
+		case f.broken != nil:
+			return f.brokenError()
+		case f.syncing:
+			f.synced.Wait()
+		default:
+			if err := f.syncJournal(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// syncJournal syncs the entries written so far, with mu released so that
+// other Records write theirs meanwhile, for the next sync.
+func (f *File) syncJournal() error {
+	f.syncing = true
+	upto, j := f.appended, f.journal
+	f.mu.Unlock()
+	err := syncFile(j.f)
+	f.mu.Lock()
+	f.syncing = false
+	f.syncs++
+	if err != nil {
+		return f.fail(fmt.Errorf("sync journal %s: %w", JournalPath(f.path), err))
+	}
+	f.durable = upto
+	f.synced.Broadcast()
+	return nil
+}
+
+// fail breaks the File with err, the first failed write or sync, and
+// wakes the Records waiting for a sync, which fail too. It returns err.
+func (f *File) fail(err error) error {
+	f.broken = err
+	f.synced.Broadcast()
+	return err
+}
+
+// brokenError is what a File refuses writes with once broken.
+func (f *File) brokenError() error {
+	return fmt.Errorf("lockfile %s: nothing more is written after a failed write: %w", f.path, f.broken)
+}
+
+// quiesce waits for the sync in progress, if any, so that the journal can
+// be reset or its header change, and refuses a broken File. It is called
+// with mu held.
+func (f *File) quiesce() error {
+	for f.syncing {
+		f.synced.Wait()
+	}
+	if f.broken != nil {
+		return f.brokenError()
 	}
 	return nil
 }
@@ -384,45 +526,81 @@ func (f *File) header() journalHeader {
 // with nothing to change); it also removes a journal Load ignored (empty, a
 // torn header, an older serial). With nothing recorded or replayed it
 // writes no lockfile. A state that breaks a rule is never written.
+//
+// Checkpoint is safe while other goroutines Record: it waits for the
+// journal sync in progress, and the lockfile it writes makes every entry
+// written so far durable, so Records waiting for a sync return at once.
+// A failed write breaks the File (see Record).
 func (f *File) Checkpoint() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.lock == nil {
 		return errReadOnly
+	}
+	return f.checkpoint()
+}
+
+// checkpoint is Checkpoint, called with mu held.
+func (f *File) checkpoint() error {
+	if err := f.quiesce(); err != nil {
+		return err
 	}
 	if f.state == nil {
 		return nil
 	}
-	if !f.recorded && f.replayed == nil {
-		return f.resetJournal()
+	if f.recorded || f.replayed != nil {
+		if err := f.fold(); err != nil {
+			return err
+		}
 	}
+	return f.resetJournal()
+}
+
+// fold writes the state as the lockfile unless the lockfile holds that
+// content already, then marks every entry written so far durable: the
+// lockfile holds them.
+func (f *File) fold() error {
 	data, err := Marshal(f.state)
 	if err != nil {
 		return err
 	}
-	if bytes.Equal(data, f.written) {
-		f.recorded = false
-		return f.resetJournal()
+	if !bytes.Equal(data, f.written) {
+		if probs := f.state.problems(); len(probs) > 0 {
+			return &InvalidError{File: f.path, Problems: finish(f.path, nil, nil, probs),
+				Advice: "the state is invalid and was not written; the journal keeps every result"}
+		}
+		f.state.Serial++
+		if data, err = Marshal(f.state); err == nil {
+			// A lockfile is committed to git: readable like any other file.
+			err = WriteAtomic(f.path, data, 0o644)
+		}
+		if err != nil {
+			f.state.Serial--
+			return f.fail(fmt.Errorf("write lockfile: %w", err))
+		}
+		f.written = data
+		f.bytesWritten += int64(len(data))
 	}
-	if probs := f.state.problems(); len(probs) > 0 {
-		return &InvalidError{File: f.path, Problems: finish(f.path, nil, nil, probs),
-			Advice: "the state is invalid and was not written; the journal keeps every result"}
-	}
-	f.state.Serial++
-	if data, err = Marshal(f.state); err == nil {
-		// A lockfile is committed to git: readable like any other file.
-		err = WriteAtomic(f.path, data, 0o644)
-	}
-	if err != nil {
-		f.state.Serial--
-		return fmt.Errorf("write lockfile: %w", err)
-	}
-	f.written = data
 	f.recorded = false
-	f.bytesWritten += int64(len(data))
-	return f.resetJournal()
+	f.durable = f.appended
+	f.synced.Broadcast()
+	return nil
 }
 
 // BytesWritten is the number of journal and lockfile bytes this File wrote.
-func (f *File) BytesWritten() int64 { return f.bytesWritten }
+func (f *File) BytesWritten() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.bytesWritten
+}
+
+// Syncs is the number of journal syncs this File made: with concurrent
+// Records, well under one per entry.
+func (f *File) Syncs() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.syncs
+}
 
 // resetJournal empties the journal after a checkpoint folded it in. With no
 // journal open, any journal file is one Load replayed (now folded in) or
@@ -435,8 +613,13 @@ func (f *File) resetJournal() error {
 		}
 		return nil
 	}
-	if err := f.journal.reset(f.header()); err != nil {
-		return fmt.Errorf("reset journal: %w", err)
+	err := f.journal.reset(f.header())
+	if err == nil {
+		f.syncs++
+		err = syncFile(f.journal.f)
+	}
+	if err != nil {
+		return f.fail(fmt.Errorf("reset journal: %w", err))
 	}
 	return nil
 }
@@ -445,14 +628,18 @@ func (f *File) resetJournal() error {
 // since its last checkpoint, removes the journal it wrote, and releases the
 // lock. A File that recorded nothing writes nothing: the lockfile and any
 // journal stay as they were (call Checkpoint first to fold a replayed
-// journal). A read-only File needs no Close.
+// journal). A broken File writes nothing either: it keeps its journal for
+// the next run to replay, and Close reports the failure. Call Close only
+// after every Record has returned. A read-only File needs no Close.
 func (f *File) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.lock == nil {
 		return nil
 	}
 	var err error
-	if f.recorded {
-		err = f.Checkpoint()
+	if f.recorded || f.broken != nil {
+		err = f.checkpoint()
 	}
 	if f.journal != nil {
 		if cerr := f.journal.close(); err == nil {
