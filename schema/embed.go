@@ -17,3 +17,9 @@ var Plan []byte
 //
 //go:embed lockfile.schema.json
 var Lockfile []byte
+
+// ApplyEvents is the JSON Schema of one line of apply's NDJSON events
+// (genuinctl apply -o json).
+//
+//go:embed apply-events.schema.json
+var ApplyEvents []byte

@@ -42,6 +42,9 @@ func TestApplyErrors(t *testing.T) {
   group/other/g: group/create: HTTP 500, code 5026
 ` + reconcile.ErrTimedOut.Error()},
 		{multierror.Append(nil, reconcile.ErrInterrupted), reconcile.ErrInterrupted.Error()},
+		{multierror.Append(nil, group, reconcile.ErrBreakerOpen), `apply finished with errors:
+  group/other/g: group/create: HTTP 500, code 5026
+` + reconcile.ErrBreakerOpen.Error()},
 	}
 	for _, tt := range tests {
 		got := ApplyErrors(tt.err)

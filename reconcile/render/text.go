@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/genuin/genuinctl/reconcile"
 )
@@ -161,13 +162,26 @@ func (t *textWriter) summary(p *reconcile.Plan) {
 	if !p.HasChanges() {
 		t.printf("No changes. The platform matches the spec, as far as the lockfile records it.\n")
 	} else {
-		t.printf("%s %s to create, %s to update, %s pending; %s.\n", t.paint(bold, "Plan:"),
+		t.printf("%s %s to create, %s to update, %s pending; %s%s.\n", t.paint(bold, "Plan:"),
 			Plural(s.Create, "object"), Plural(s.Update, "group"), Plural(s.Pending, "create"),
-			Plural(s.Calls, "API call"))
+			Plural(s.Calls, "API call"), estimateText(p.Estimate))
 	}
 	if s.Blocked > 0 {
 		t.printf("%s %s the API cannot apply: see the reasons above.\n", t.paint(magenta, "Blocked:"), Plural(s.Blocked, "change"))
 	}
+}
+
+// estimateText words an apply estimate: ", about 2m5s at parallelism 10
+// (assuming 250ms a request)", or "" without one.
+func estimateText(e *reconcile.Estimate) string {
+	if e == nil {
+		return ""
+	}
+	at := fmt.Sprintf("parallelism %d", e.Parallelism)
+	if e.Rate > 0 {
+		at += fmt.Sprintf(" and at most %g requests/s", e.Rate)
+	}
+	return fmt.Sprintf(", about %s at %s (assuming %s a request)", e.Duration(), at, time.Duration(e.AssumedLatencyMS)*time.Millisecond)
 }
 
 // Plural renders a count with its noun: "1 change", "3 changes",
