@@ -64,7 +64,7 @@ func (f *fakeAPI) UpdateConversation(_ context.Context, chatID string, req *genu
 
 type nopHooks struct{}
 
-func (nopHooks) ChangeStarted(*Change)         {}
+func (nopHooks) ChangeStarted(*Change)           {}
 func (nopHooks) ChangeFinished(*Change, Outcome) {}
 
 func newLockfile(t *testing.T) *lockfile.File {

@@ -8,11 +8,13 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/genuin/genuinctl/internal/genuin"
 	"github.com/genuin/genuinctl/reconcile"
 	"github.com/genuin/genuinctl/reconcile/lockfile"
 	"github.com/genuin/genuinctl/reconcile/render"
@@ -25,6 +27,10 @@ type applyOptions struct {
 	endpoint    endpointOptions
 	render      renderOptions
 	limits      limitOptions
+	pacing      pacingOptions
+	output      string
+	progress    string
+	maxFailures float64
 	autoApprove bool
 	planFile    string
 	timeout     time.Duration
@@ -60,6 +66,23 @@ embedded sandbox keeps its state in genuin-sandbox.json beside the lockfile;
 a lockfile that records objects of a sandbox whose data file was deleted is
 refused (restore the file, or delete the lockfile too).
 
+Changes run --parallelism at a time (default 10). The requests of one
+address stay in order, a group waits for its community's create, and
+nothing else waits for anything. All workers share one request rate:
+--rate caps it, and apply slows down by itself when the API answers 429
+(or 503 in bursts) and speeds up again (AIMD), saying so on stderr. The
+circuit breaker stops starting new requests once more than
+--max-failure-rate of the last 100 failed: the ones in flight finish and
+are recorded, and apply exits 4. A dead API costs a few failed requests,
+not one per change.
+
+Progress: on a terminal a live status line (done/total, requests/s, in
+flight, failures, ETA) below the lines of the finished changes; in CI
+(stdout not a terminal) a plain progress line every 10s. -o json writes
+NDJSON events instead (schema/apply-events.schema.json): apply_start,
+change_start, change_finish, rate, progress every 10s and a summary; it
+needs --auto-approve and prints no plan.
+
 One apply at a time: the lockfile is locked, and a second apply fails at
 once naming the holder, or waits with --lock-timeout.
 Members this tool did not add are never removed by it.
@@ -72,7 +95,8 @@ request, with its retries, takes at most 2 minutes.
 ` + exitCodesHelp,
 		Example: `  genuinctl apply -f examples/quickstart --endpoint sandbox --auto-approve
   GENUIN_ENDPOINT=https://api.example GENUIN_TOKEN=... genuinctl apply -f .
-  genuinctl plan --out tonight.plan && genuinctl apply tonight.plan --auto-approve`,
+  genuinctl plan --out tonight.plan && genuinctl apply tonight.plan --auto-approve
+  genuinctl apply -f campaign --auto-approve --parallelism 32 --rate 40 -o json > events.ndjson`,
 		Args: cobra.MaximumNArgs(1),
 		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
@@ -97,12 +121,22 @@ request, with its retries, takes at most 2 minutes.
 	o.endpoint.registerCredentials(cmd.Flags())
 	o.render.register(cmd)
 	o.limits.register(cmd.Flags(), true)
+	o.pacing.register(cmd.Flags())
+	cmd.Flags().Float64Var(&o.maxFailures, "max-failure-rate", reconcile.DefaultMaxFailureRate,
+		fmt.Sprintf("stop starting requests once more than this share of the last %d failed (1 never stops)", reconcile.BreakerWindow))
+	cmd.Flags().StringVar(&o.progress, "progress", "auto", "auto, tty (a live status line), plain (a line every 10s) or none; auto is tty on a terminal, plain otherwise")
+	_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions([]string{"auto", "tty", "plain", "none"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "text, or json for NDJSON events (schema/apply-events.schema.json)")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "stop starting requests after this long (e.g. 30m), record what finished and exit 4; 0 means no limit")
 	cmd.Flags().BoolVar(&o.autoApprove, "auto-approve", false, "apply without asking for confirmation (required when stdin is not a terminal)")
 	return cmd
 }
 
 func runApply(ctx context.Context, e *env, o *applyOptions) error {
+	if err := o.check(); err != nil {
+		return withCode(exitError, err)
+	}
 	// The redactor learns the token before any file is read and quoted.
 	if _, err := o.endpoint.readToken(e); err != nil {
 		return withCode(exitError, err)
@@ -129,8 +163,10 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	if err := bind(e, lf, t); err != nil {
 		return err
 	}
-	// Credentials are checked before anything is shown.
-	conn, err := o.endpoint.connect(e, t)
+	// Credentials are checked before anything is shown. The view exists
+	// only once the plan is known: rate changes reach it through views.
+	var views rateViews
+	conn, err := o.endpoint.connect(e, t, func(opts *genuin.Options) { o.pacing.tune(opts, views.rateChanged) })
 	if err != nil {
 		return err
 	}
@@ -139,11 +175,17 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 			fmt.Fprintf(e.stderr, "warning: closing the embedded sandbox: %v\n", err)
 		}
 	}()
+	// With -o json, stdout holds the events only.
+	human, notes := e.stdout, e.stdout
+	if o.output == "json" {
+		human, notes = io.Discard, e.stderr
+	}
 	if saved != nil {
-		fmt.Fprintf(e.stdout, "Saved plan %s: its content matches its digest, and none of the records it touches (%d) changed since it was made.\n\n",
+		fmt.Fprintf(notes, "Saved plan %s: its content matches its digest, and none of the records it touches (%d) changed since it was made.\n\n",
 			o.planFile, len(saved.Fingerprints))
 	}
-	if err := render.Text(e.stdout, plan, render.TextOptions{Color: e.colour, ShowPII: o.render.showPII}); err != nil {
+	plan.Estimate = o.pacing.estimate(plan)
+	if err := render.Text(human, plan, render.TextOptions{Color: e.colour, ShowPII: o.render.showPII}); err != nil {
 		return withCode(exitError, err)
 	}
 	if !plan.HasChanges() {
@@ -151,6 +193,14 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 		// holds every result; with none, this writes nothing.
 		if err := lf.Checkpoint(); err != nil {
 			return withCode(exitError, fmt.Errorf("checkpoint %s: %w", lf.Path(), err))
+		}
+		if o.output == "json" { // a machine still gets its start and summary
+			view, err := o.view(e, plan, conn)
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			view.Start()
+			return reportApply(e, human, lf, view, conn.client.Calls(), nil)
 		}
 		return nil
 	}
@@ -162,8 +212,17 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 			return err
 		}
 	}
-	view := render.NewApplyText(e.stdout)
-	fmt.Fprintf(e.stdout, "\nApplying %s to %s…\n", render.Plural(plan.Summary.Create+plan.Summary.Update+plan.Summary.Pending, "change"), t)
+	view, err := o.view(e, plan, conn)
+	if err != nil {
+		return withCode(exitError, err)
+	}
+	views.set(view)
+	changes := plan.Summary.Create + plan.Summary.Update + plan.Summary.Pending
+	atOnce := ""
+	if n := min(changes, o.pacing.parallelism); n > 1 {
+		atOnce = fmt.Sprintf(", %d at a time", n)
+	}
+	fmt.Fprintf(human, "\nApplying %s to %s%s…\n", render.Plural(changes, "change"), t, atOnce)
 	// From the first request on, a signal lets the requests in flight
 	// finish and be recorded; until then it ends the process at once.
 	ctx, stop := e.interruptible(ctx)
@@ -173,11 +232,70 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 		ctx, cancel = context.WithTimeout(ctx, o.timeout)
 		defer cancel()
 	}
-	applyErr := reconcile.Apply(ctx, plan, lf, conn.client, view, reconcile.ApplyOptions{})
+	view.Start()
+	applyErr := reconcile.Apply(ctx, plan, lf, conn.client, view, reconcile.ApplyOptions{
+		Parallelism: o.pacing.parallelism, MaxFailureRate: o.maxFailures})
+	view.Stop()
 	if err := lf.Close(); err != nil {
 		return withCode(exitError, fmt.Errorf("checkpoint %s: %w (the journal beside it still holds every result)", lf.Path(), err))
 	}
-	return reportApply(e, lf, view, conn.client.Calls(), applyErr)
+	return reportApply(e, human, lf, view, conn.client.Calls(), applyErr)
+}
+
+// check refuses flag values that cannot work, before anything is read.
+func (o *applyOptions) check() error {
+	switch {
+	case o.output != "text" && o.output != "json":
+		return fmt.Errorf("--output %q: use text or json", o.output)
+	case o.output == "json" && !o.autoApprove:
+		return errors.New("-o json writes events only, with no room for a prompt: review the plan first (genuinctl plan) and pass --auto-approve")
+	case !(o.maxFailures > 0):
+		return fmt.Errorf("--max-failure-rate %v: want a share above 0 (1 never stops)", o.maxFailures)
+	}
+	if _, err := render.ParseProgress(o.progress, false); err != nil {
+		return err
+	}
+	return o.pacing.check()
+}
+
+// view is the apply's view: NDJSON events with -o json, else text with
+// the progress line --progress asks for.
+func (o *applyOptions) view(e *env, plan *reconcile.Plan, conn *connection) (render.ApplyView, error) {
+	terminal := isTerminal(e.rawStdout)
+	progress, err := render.ParseProgress(o.progress, terminal)
+	if err != nil {
+		return nil, err
+	}
+	opts := render.ApplyViewOptions{JSON: o.output == "json", Plan: plan, Parallelism: o.pacing.parallelism,
+		Requests: conn.client.Calls, Progress: progress, Notices: e.stderr}
+	if terminal {
+		opts.Width = func() int {
+			w, _, _ := term.GetSize(int(e.rawStdout.(*os.File).Fd()))
+			return w
+		}
+	}
+	return render.NewApply(e.stdout, opts), nil
+}
+
+// rateViews forwards the client's rate changes to the view, once there is
+// one: the client is built before the plan is shown.
+type rateViews struct {
+	mu   sync.Mutex
+	view render.ApplyView
+}
+
+func (r *rateViews) set(v render.ApplyView) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.view = v
+}
+
+func (r *rateViews) rateChanged(rc genuin.RateChange) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.view != nil {
+		r.view.RateChanged(rc)
+	}
 }
 
 // input reads what to apply: the saved plan, or else the spec.
@@ -204,14 +322,14 @@ func (o *applyOptions) plan(e *env, lf *lockfile.File, d *spec.Desired, saved *r
 }
 
 // reportApply prints the outcome and chooses the exit code.
-func reportApply(e *env, lf *lockfile.File, view *render.ApplyText, calls int64, err error) error {
+func reportApply(e *env, human io.Writer, lf *lockfile.File, view render.ApplyView, calls int64, err error) error {
 	serial := int64(0)
 	if st := lf.State(); st != nil {
 		serial = st.Serial
 	}
 	view.Summary(err, calls, lf.Path(), serial)
 	if err == nil {
-		fmt.Fprintln(e.stdout, "Apply complete: the platform matches the spec.")
+		fmt.Fprintln(human, "Apply complete: the platform matches the spec.")
 		return nil
 	}
 	code := exitPartial // failures, or --timeout

@@ -134,9 +134,10 @@ type connection struct {
 
 // connect builds the API client for the target, serving the embedded
 // sandbox on a loopback port for this process only, so the client speaks
-// real HTTP to it.
-func (o *endpointOptions) connect(e *env, t *target) (*connection, error) {
+// real HTTP to it. tune sets the options the caller decides (pacing).
+func (o *endpointOptions) connect(e *env, t *target, tune func(*genuin.Options)) (*connection, error) {
 	opts := genuin.Options{Endpoint: t.id, OnSecret: e.addSecret, UserAgent: readBuildInfo().userAgent()}
+	tune(&opts)
 	if err := o.credentials(e, &opts, t.sandbox != nil); err != nil {
 		return nil, withCode(exitError, err)
 	}

@@ -50,11 +50,12 @@ func TestReportApplyExitCodes(t *testing.T) {
 		{multierror.Append(nil, &reconcile.ChangeError{Address: "group/a/b", Err: errors.New("boom")}), exitPartial},
 		{multierror.Append(nil, &reconcile.ChangeError{Address: "group/a/b", Err: errors.New("boom")}, reconcile.ErrTimedOut), exitPartial},
 		{multierror.Append(nil, &reconcile.ChangeError{Address: "group/a/b", Err: errors.New("boom")}, reconcile.ErrInterrupted), exitInterrupted},
+		{multierror.Append(nil, &reconcile.ChangeError{Address: "group/a/b", Err: errors.New("boom")}, reconcile.ErrBreakerOpen), exitPartial},
 	}
 	for _, tt := range tests {
 		got := exitOK
 		var ce *exitCodeError
-		if err := reportApply(e, lf, render.NewApplyText(io.Discard), 0, tt.err); errors.As(err, &ce) {
+		if err := reportApply(e, io.Discard, lf, render.NewApplyText(io.Discard), 0, tt.err); errors.As(err, &ce) {
 			got = ce.code
 		}
 		if got != tt.want {

@@ -15,6 +15,7 @@ type planOptions struct {
 	lock             lockOptions
 	render           renderOptions
 	limits           limitOptions
+	pacing           pacingOptions
 	output           string
 	out              string
 	detailedExitCode bool
@@ -30,7 +31,9 @@ func newPlanCmd(e *env) *cobra.Command {
 communities and groups to create (with their first members), group updates
 (changed fields, members to add and remove), creates left pending by an
 interrupted apply, and changes the API cannot make (blocked), each with the
-reason and what to do.
+reason and what to do. The summary counts the API calls apply will make
+and estimates how long they take at --parallelism and --rate, assuming
+--assume-latency per request (retries not counted).
 
 Blocked changes are reported with their reason but are not pending
 changes: apply cannot make them, so --detailed-exitcode exits 0 for a plan
@@ -54,6 +57,9 @@ it is probably another spec's.
 			if o.output != "text" && o.output != "json" {
 				return withCode(exitError, fmt.Errorf("--output %q: use text or json", o.output))
 			}
+			if err := o.pacing.check(); err != nil {
+				return withCode(exitError, err)
+			}
 			d, err := o.files.load(e)
 			if err != nil {
 				return err
@@ -69,6 +75,9 @@ it is probably another spec's.
 					return withCode(exitError, err)
 				}
 			}
+			// The estimate depends on how apply will run, not on the
+			// changes: a saved plan does not carry it.
+			p.Estimate = o.pacing.estimate(p)
 			if o.output == "json" {
 				err = render.JSON(e.stdout, p)
 			} else {
@@ -93,6 +102,7 @@ it is probably another spec's.
 	o.lock.register(cmd.Flags())
 	o.render.register(cmd)
 	o.limits.register(cmd.Flags(), false)
+	o.pacing.register(cmd.Flags())
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "text or json (schema/plan.schema.json)")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().StringVar(&o.out, "out", "", "also save the plan to FILE for \"genuinctl apply FILE\" (it holds phone numbers: keep it private)")

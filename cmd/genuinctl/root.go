@@ -39,7 +39,10 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
-	getenv func(string) string
+	// rawStdout is stdout before redaction, to ask whether it is a
+	// terminal and how wide.
+	rawStdout io.Writer
+	getenv    func(string) string
 	// secrets masks every credential in use in all that is printed; run
 	// wraps stdout and stderr with it, and commands add the secrets they
 	// learn (a token file's content, an exchanged token).
@@ -77,7 +80,7 @@ func withCode(code int, err error) error { return &exitCodeError{code: code, err
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	secrets := knownSecrets(args, getenv)
-	e := &env{stdin: stdin, stdout: secrets.Writer(stdout), stderr: secrets.Writer(stderr), getenv: getenv,
+	e := &env{stdin: stdin, stdout: secrets.Writer(stdout), stderr: secrets.Writer(stderr), rawStdout: stdout, getenv: getenv,
 		secrets: secrets, colour: isTerminal(stdout) && getenv("NO_COLOR") == ""}
 	defer e.flush()
 	root := newRootCmd(e)

@@ -48,8 +48,33 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs testdata/script/*.txtar: each drives the real genuinctl
 // binary against a sandbox served over loopback and checks the sandbox's
-// own state, not the lockfile's beliefs.
+// own state, not the lockfile's beliefs. Every script runs twice: with
+// apply one change at a time, and 32 at a time (a script's own
+// --parallelism, given after, wins).
 func TestScripts(t *testing.T) {
+	for _, parallelism := range []int{1, 32} {
+		t.Run(fmt.Sprintf("parallelism=%d", parallelism), func(t *testing.T) {
+			runScripts(t, applyWrapper(t, parallelism))
+		})
+	}
+}
+
+// applyWrapper writes a genuinctl that runs the real one, adding
+// --parallelism to apply, and returns its directory.
+func applyWrapper(t *testing.T, parallelism int) string {
+	t.Helper()
+	dir := t.TempDir()
+	script := fmt.Sprintf(`#!/bin/sh
+if [ "$1" = apply ]; then shift; exec %q apply --parallelism %d "$@"; fi
+exec %q "$@"
+`, filepath.Join(binDir, "genuinctl"), parallelism, filepath.Join(binDir, "genuinctl"))
+	if err := os.WriteFile(filepath.Join(dir, "genuinctl"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func runScripts(t *testing.T, bin string) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +82,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(e *testscript.Env) error {
-			e.Setenv("PATH", binDir+string(os.PathListSeparator)+e.Getenv("PATH"))
+			e.Setenv("PATH", bin+string(os.PathListSeparator)+e.Getenv("PATH"))
 			e.Setenv("REPO", root)
 			e.Setenv("NO_COLOR", "1")
 			e.Values[faultsKey{}] = newScriptedFaults()
