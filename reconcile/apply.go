@@ -155,6 +155,9 @@ func Apply(ctx context.Context, plan *Plan, lf *lockfile.File, api API, hooks Ho
 					sched.close()
 				}
 			}
+			if err := w.sync(); err != nil {
+				a.fail("", err, halt)
+			}
 		}()
 	}
 	wg.Wait()
@@ -170,6 +173,9 @@ func (a *applier) result(ctx context.Context, sched *schedule) error {
 			f.HeldBack = sched.heldBack[t.address]
 			errs = multierror.Append(errs, f)
 		}
+	}
+	if a.lastSync != nil {
+		errs = multierror.Append(errs, a.lastSync)
 	}
 	if a.fatal == nil && ctx.Err() != nil {
 		if err := stopped(ctx); !errors.Is(err, errHalted) {
@@ -266,13 +272,18 @@ type applier struct {
 	mu     sync.Mutex
 	failed map[string]*ChangeError // by address
 	fatal  error                   // the first result that could not be recorded
+	// lastSync is a worker's failure to sync its last results, after its
+	// last change.
+	lastSync error
 }
 
 // worker runs tasks one at a time; calls counts the requests of the
-// change it runs.
+// change it runs, and unsynced is the last entry it wrote, not yet known
+// durable (0 for none).
 type worker struct {
 	*applier
-	calls int
+	calls    int
+	unsynced int64
 }
 
 // run applies a task's changes in order and reports whether all
@@ -290,17 +301,25 @@ func (w *worker) run(ctx context.Context, t *task, halt context.CancelCauseFunc)
 		err := w.apply(ctx, c)
 		w.hooks.ChangeFinished(c, Outcome{Err: err, Calls: w.calls, Duration: time.Since(start)})
 		if err != nil {
-			w.fail(c, err, halt)
+			w.fail(c.Address, err, halt)
 			return false
 		}
+	}
+	if t.changes[0].Kind != KindCommunity {
+		return true
+	}
+	// The community's groups are sent with its id once it finishes.
+	if err := w.sync(); err != nil {
+		w.fail(t.address, err, halt)
+		return false
 	}
 	return true
 }
 
-// fail notes a change's error: a failure of its address, unless the
-// change only stopped; a result that could not be recorded also halts
-// every worker.
-func (a *applier) fail(c *Change, err error, halt context.CancelCauseFunc) {
+// fail notes an error: a failure of its address, unless the change only
+// stopped; a result that could not be recorded also halts every worker
+// (address is "" for the last sync of a worker, which belongs to none).
+func (a *applier) fail(address string, err error, halt context.CancelCauseFunc) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var fatal *recordError
@@ -308,8 +327,11 @@ func (a *applier) fail(c *Change, err error, halt context.CancelCauseFunc) {
 		a.fatal = err
 		halt(errHalted)
 	}
-	if fatal != nil || !IsStop(err) {
-		a.failed[c.Address] = &ChangeError{Address: c.Address, Err: err}
+	switch {
+	case address == "" && fatal != nil:
+		a.lastSync = err
+	case address != "" && (fatal != nil || !IsStop(err)):
+		a.failed[address] = &ChangeError{Address: address, Err: err}
 	}
 }
 
@@ -333,11 +355,28 @@ func withOp(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-// record makes one result durable before the next request starts.
+// record applies one result to the state and writes it to the journal;
+// it is made durable before w's next request (see sync), so that one
+// fsync covers it and the intent of what follows, shared with the other
+// workers' (group commit).
 func (w *worker) record(e lockfile.Entry) error {
-	if err := w.lf.Record(e); err != nil {
+	seq, err := w.lf.Write(e)
+	if err != nil {
 		return &recordError{err}
 	}
+	w.unsynced = seq
+	return nil
+}
+
+// sync makes every entry w wrote durable.
+func (w *worker) sync() error {
+	if w.unsynced == 0 {
+		return nil
+	}
+	if err := w.lf.Sync(w.unsynced); err != nil {
+		return &recordError{err}
+	}
+	w.unsynced = 0
 	return nil
 }
 
@@ -355,9 +394,14 @@ func call[T any](ctx context.Context, w *worker, do func(context.Context) (T, er
 // ask runs one request like call, but leaves the circuit breaker out: its
 // failure is an answer, not a fault (see chatExists).
 func ask[T any](ctx context.Context, w *worker, do func(context.Context) (T, error)) (T, error) {
+	var zero T
 	if ctx.Err() != nil {
-		var zero T
 		return zero, stopped(ctx)
+	}
+	// What w recorded (an intent, the last result) is durable before the
+	// request goes out.
+	if err := w.sync(); err != nil {
+		return zero, err
 	}
 	w.calls++
 	return do(context.WithoutCancel(ctx))

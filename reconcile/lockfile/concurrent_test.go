@@ -243,3 +243,46 @@ func TestCheckpointRacesRecords(t *testing.T) {
 	checkGroups(t, f.Path(), workers, perWorker)
 	must(t, f.journal.close())
 }
+
+// TestSyncCoversEarlierWrites: Write makes an entry part of the state at
+// once, but durable only with a Sync, and one Sync covers every entry
+// written before it: an applier writes a result and lets the sync before
+// its next request cover it.
+func TestSyncCoversEarlierWrites(t *testing.T) {
+	f := openCommunity(t)
+	_, put, created := workerEntries("w", 0, 0)
+	first, err := f.Write(put)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := f.Write(created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second != first+1 {
+		t.Fatalf("sequence numbers %d then %d", first, second)
+	}
+	var status string
+	f.Read(func(st *State) { status = st.Groups[put.Address].Status })
+	if status != StatusCreated {
+		t.Fatalf("the state does not hold the written entries yet: status %q", status)
+	}
+	before := f.Syncs()
+	if err := f.Sync(second); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(first); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Syncs() - before; got != 1 {
+		t.Fatalf("%d syncs for two entries written before one Sync, want 1", got)
+	}
+	if _, err := f.Write(Entry{Op: OpCreated, Address: "group/c/none", ID: "x"}); err == nil {
+		t.Fatal("a result for a record that does not exist must be refused")
+	}
+	// The refused entry was not written: a Sync of a number past the last
+	// entry is an error, not a wait for ever.
+	if err := f.Sync(second + 1); err == nil {
+		t.Fatal("Sync of an entry never written must fail")
+	}
+}

@@ -377,64 +377,102 @@ var checkpointMin int64 = 1 << 20
 
 // Record checks one entry, applies it to the state and appends it to the
 // journal, synced, before returning: once Record returns nil, a crash
-// cannot lose it. An entry that breaks a rule (Entry.Validate, a chat_id
-// another group has, a record that does not exist) is refused and nothing
-// is written. A journal grown past the lockfile's size is folded in by a
-// checkpoint, which keeps the bytes written per result bounded.
+// cannot lose it. It is Write, then Sync of what Write returned.
+func (f *File) Record(e Entry) error {
+	seq, err := f.Write(e)
+	if err != nil {
+		return err
+	}
+	return f.Sync(seq)
+}
+
+// Write checks one entry, applies it to the state and appends it to the
+// journal, returning its sequence number before it is durable: Sync(seq)
+// makes it durable, with every entry written before it. An entry that
+// breaks a rule (Entry.Validate, a chat_id another group has, a record
+// that does not exist) is refused and nothing is written. An applier
+// writes a result and syncs it before its next request, so that the sync
+// covers its next intent too.
 //
-// Record is safe for concurrent use, and concurrent Records share syncs
-// (group commit): each entry is checked, applied and written in turn, so
-// the journal holds them in the order the state took them, and the first
-// Record to find its entry unsynced syncs every entry written so far,
-// while the others wait for a sync that covers theirs and write more
+// Write and Sync are safe for concurrent use, and concurrent Syncs share
+// fsyncs (group commit): each entry is checked, applied and written in
+// turn, so the journal holds them in the order the state took them, and
+// the first Sync to find its entry unsynced syncs every entry written so
+// far, while the others wait for a sync that covers theirs and write more
 // entries for the next one.
 //
 // A failed write or sync breaks the File, and all work stops at once:
-// that Record, every Record waiting for a sync and every later Record,
-// Checkpoint, Rebind and Close fail with an error wrapping the failure,
-// and nothing more is written. The journal keeps every entry that was
-// acknowledged, and the next run replays it.
-func (f *File) Record(e Entry) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.lock == nil {
-		return errReadOnly
-	}
-	if f.state == nil {
-		return errors.New("record: the lockfile has no state; Init it first")
-	}
-	if f.broken != nil {
-		return f.brokenError()
-	}
+// that call, every Sync waiting and every later Write, Sync, Checkpoint,
+// Rebind and Close fail with an error wrapping the failure, and nothing
+// more is written. The journal keeps every entry that was synced, and the
+// next run replays it.
+func (f *File) Write(e Entry) (seq int64, err error) {
 	line, err := journalLine(e)
 	if err != nil {
-		return fmt.Errorf("encode journal entry: %w", err)
+		return 0, fmt.Errorf("encode journal entry: %w", err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case f.lock == nil:
+		return 0, errReadOnly
+	case f.state == nil:
+		return 0, errors.New("record: the lockfile has no state; Init it first")
+	case f.broken != nil:
+		return 0, f.brokenError()
 	}
 	if f.chats == nil {
 		f.chats = newChatIndex(f.state)
 	}
 	if err := f.state.record(&e, f.chats); err != nil {
-		return err
+		return 0, err
 	}
 	// The state holds the entry now: from here on, a failure breaks the
 	// File, so that no checkpoint writes a state its journal lacks.
 	f.recorded = true
 	if err := f.openJournal(); err != nil {
-		return f.fail(fmt.Errorf("open journal: %w", err))
+		return 0, f.fail(fmt.Errorf("open journal: %w", err))
 	}
 	if err := f.journal.write(line); err != nil {
-		return f.fail(fmt.Errorf("write journal %s: %w", JournalPath(f.path), err))
+		return 0, f.fail(fmt.Errorf("write journal %s: %w", JournalPath(f.path), err))
 	}
 	f.bytesWritten += int64(len(line))
 	f.appended++
-	seq := f.appended
+	return f.appended, nil
+}
+
+// Sync returns once the entry Write numbered seq, and every one before
+// it, is durable (0 waits for nothing). A journal grown past the
+// lockfile's size is then folded in by a checkpoint, which keeps the bytes
+// written per result bounded.
+func (f *File) Sync(seq int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.lock == nil {
+		return errReadOnly
+	}
+	if seq > f.appended {
+		return fmt.Errorf("sync: entry %d was never written (the last is %d)", seq, f.appended)
+	}
 	if err := f.waitDurable(seq); err != nil {
 		return err
 	}
-	if f.journal.size > max(int64(len(f.written)), checkpointMin) {
+	if f.journalGrown() {
+		// Concurrent Syncs may all find the journal grown: the first
+		// folds it, and the others, once a sync in progress is done,
+		// find it small again.
+		if err := f.quiesce(); err != nil || !f.journalGrown() {
+			return err
+		}
 		return f.checkpoint()
 	}
 	return nil
+}
+
+// journalGrown reports whether the journal outgrew the lockfile, so that a
+// checkpoint keeps the bytes written per result bounded.
+func (f *File) journalGrown() bool {
+	return f.journal != nil && f.journal.size > max(int64(len(f.written)), checkpointMin)
 }
 
 // waitDurable returns once entry seq is durable: it waits for the sync in
