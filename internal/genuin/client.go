@@ -16,8 +16,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Options configure a Client. Token, APIKey and APISecret are credentials:
@@ -46,6 +44,24 @@ type Options struct {
 	// Rate caps the requests per second across all calls of the Client,
 	// retries and token exchanges included; 0 means unlimited.
 	Rate float64
+	// Adaptive makes the Client adapt its request rate, shared by all its
+	// callers, to the API's answers (AIMD, as TCP does): a 429, or 3
+	// answers 503 within one second, cuts the rate to 0.7 times the rate
+	// the API admitted over the last second (or the current rate, if
+	// lower), never below 0.2 requests per second; after a cut to r the
+	// rate climbs back by max(1, r/10) requests per second every second.
+	// Answers to requests sent before a cut, or received within a second
+	// of it, cause no further cut. Rate, when set, is the ceiling; with
+	// Rate 0 the Client starts unlimited, is paced from the first cut on
+	// and then climbs without bound until the next cut, never back to
+	// unlimited.
+	Adaptive bool
+	// OnRateChange, when set with Adaptive, is called with each cut and,
+	// after one, when the rate has climbed back to Rate (never when Rate
+	// is 0). The calls come in order and one at a time, from goroutines
+	// making requests: it should return quickly, and must not make
+	// requests with the Client.
+	OnRateChange func(RateChange)
 	// UserAgent is sent as the User-Agent header when not empty.
 	UserAgent string
 	// CallTimeout bounds one call (CreateCommunity, CreateGroup,
@@ -64,9 +80,9 @@ type Options struct {
 
 // String describes the options with the credentials redacted.
 func (o Options) String() string {
-	return fmt.Sprintf("genuin.Options{Endpoint: %q, Token: %s, APIKey: %s, APISecret: %s, MaxRetries: %d, MinBackoff: %s, MaxBackoff: %s, Rate: %g, UserAgent: %q, CallTimeout: %s}",
+	return fmt.Sprintf("genuin.Options{Endpoint: %q, Token: %s, APIKey: %s, APISecret: %s, MaxRetries: %d, MinBackoff: %s, MaxBackoff: %s, Rate: %g, Adaptive: %t, UserAgent: %q, CallTimeout: %s}",
 		redactURL(o.Endpoint), redacted(o.Token), redacted(o.APIKey), redacted(o.APISecret),
-		o.MaxRetries, o.MinBackoff, o.MaxBackoff, o.Rate, o.UserAgent, o.CallTimeout)
+		o.MaxRetries, o.MinBackoff, o.MaxBackoff, o.Rate, o.Adaptive, o.UserAgent, o.CallTimeout)
 }
 
 // GoString is String, so %#v redacts the credentials too.
@@ -95,6 +111,9 @@ const (
 	// overflowing a Duration).
 	retryAfterCeiling = 24 * time.Hour
 	maxResponseBytes  = 10 << 20
+	// maxIdleConns is how many connections the default HTTP client keeps
+	// open for reuse: one per worker of the largest apply.
+	maxIdleConns = 256
 )
 
 // Client calls the Genuin third-party API. It is safe for concurrent use.
@@ -105,12 +124,13 @@ type Client struct {
 	maxRetries  int
 	minBackoff  time.Duration
 	maxBackoff  time.Duration
-	limiter     *rate.Limiter // nil: unlimited
+	pace        *pacer // nil: requests are not paced
 	userAgent   string
 	apiKey      string
 	apiSecret   string
 	onSecret    func(string) // Options.OnSecret, may be nil
 	calls       atomic.Int64
+	throttled   atomic.Int64
 
 	exchanging chan struct{} // one slot, held while a token exchange runs
 	mu         sync.Mutex    // guards token and secrets
@@ -164,8 +184,14 @@ func New(opts Options) (*Client, error) {
 		exchanging:  make(chan struct{}, 1),
 	}
 	if c.hc == nil {
+		// One host, many workers: keep a connection per worker alive
+		// instead of net/http's two idle ones, which would make every
+		// other request open (and leave in TIME_WAIT) a new connection.
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.MaxIdleConns, transport.MaxIdleConnsPerHost = maxIdleConns, maxIdleConns
 		c.hc = &http.Client{
-			Timeout: defaultTimeout,
+			Transport: transport,
+			Timeout:   defaultTimeout,
 			// A redirect is not part of the documented API; following one
 			// could carry a POST somewhere unexpected. Report it instead.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -186,8 +212,8 @@ func New(opts Options) (*Client, error) {
 	if c.maxBackoff < c.minBackoff {
 		c.maxBackoff = c.minBackoff
 	}
-	if opts.Rate > 0 {
-		c.limiter = rate.NewLimiter(rate.Limit(opts.Rate), 1)
+	if opts.Rate > 0 || opts.Adaptive {
+		c.pace = newPacer(opts.Rate, opts.Adaptive, opts.OnRateChange)
 	}
 	for _, s := range []string{opts.Token, opts.APIKey, opts.APISecret} {
 		c.addSecret(s)
@@ -214,6 +240,19 @@ func (c *Client) GoString() string { return c.String() }
 // exchanges and retries included (a request refused at connect counts too).
 func (c *Client) Calls() int64 { return c.calls.Load() }
 
+// Throttled returns the number of 429 Too Many Requests answers so far.
+func (c *Client) Throttled() int64 { return c.throttled.Load() }
+
+// Rate returns the requests per second the Client paces its requests at
+// now, 0 when unlimited: Options.Rate, or with Options.Adaptive the rate
+// it has adapted to.
+func (c *Client) Rate() float64 {
+	if c.pace == nil {
+		return 0
+	}
+	return c.pace.rate()
+}
+
 // result is one decoded HTTP exchange.
 type result struct {
 	header http.Header
@@ -223,7 +262,8 @@ type result struct {
 // send makes one HTTP request and decodes the envelope. token may be "" (auth).
 // Every failure is an *APIError.
 func (c *Client) send(ctx context.Context, op, method, path string, payload []byte, token string) (*result, *APIError) {
-	if err := c.wait(ctx); err != nil {
+	sent, err := c.wait(ctx)
+	if err != nil {
 		return nil, c.networkError(op, err, false)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(payload))
@@ -243,6 +283,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, payload []by
 	if err != nil {
 		return nil, c.networkError(op, err, !isDialError(err))
 	}
+	c.answered(sent, resp.StatusCode)
 	defer resp.Body.Close()
 	// One byte more than the limit tells a body at the limit from a longer one.
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
@@ -252,22 +293,34 @@ func (c *Client) send(ctx context.Context, op, method, path string, payload []by
 	return c.decode(op, resp, body)
 }
 
-// wait blocks until the rate limiter allows a request or ctx ends. A wait
-// that would outlast ctx's deadline fails at once with errRateLate.
-func (c *Client) wait(ctx context.Context) error {
+// wait blocks until the pacer lets a request go or ctx ends, and returns
+// the time the request goes. A wait for a slot that would outlast ctx's
+// deadline fails at once with errRateLate.
+func (c *Client) wait(ctx context.Context) (time.Time, error) {
 	if ctx.Err() != nil {
-		return stopCause(ctx)
+		return time.Time{}, stopCause(ctx)
 	}
-	if c.limiter == nil {
-		return nil
+	if c.pace == nil {
+		return time.Time{}, nil
 	}
-	if err := c.limiter.Wait(ctx); err != nil {
+	sent, err := c.pace.wait(ctx)
+	if err != nil {
 		if ctx.Err() != nil {
-			return stopCause(ctx)
+			return time.Time{}, stopCause(ctx)
 		}
-		return errRateLate
+		return time.Time{}, errRateLate
 	}
-	return nil
+	return sent, nil
+}
+
+// answered counts a 429 and tells the pacer of an answer's status.
+func (c *Client) answered(sent time.Time, status int) {
+	if status == http.StatusTooManyRequests {
+		c.throttled.Add(1)
+	}
+	if c.pace != nil {
+		c.pace.observe(sent, status)
+	}
 }
 
 // networkError wraps an error met before a complete response arrived.

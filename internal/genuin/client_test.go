@@ -112,7 +112,7 @@ func TestDefaultHTTPClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.hc.Timeout != 30*time.Second || c.maxRetries != 5 || c.minBackoff != 200*time.Millisecond || c.maxBackoff != 10*time.Second || c.limiter != nil || c.callTimeout != 2*time.Minute {
+	if c.hc.Timeout != 30*time.Second || c.maxRetries != 5 || c.minBackoff != 200*time.Millisecond || c.maxBackoff != 10*time.Second || c.pace != nil || c.callTimeout != 2*time.Minute {
 		t.Errorf("defaults: %+v", c)
 	}
 }

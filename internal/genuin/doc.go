@@ -1,6 +1,7 @@
 // Package genuin is the client of Genuin's third-party API (/api/thirdparty):
 // the wire types of the endpoints genuinctl uses, authentication, retries,
-// a request-rate cap and typed errors carrying the API's codes.
+// request pacing (a fixed or adaptive rate) and typed errors carrying the
+// API's codes.
 //
 // The authority is ../shared/api (the endpoint pages) and its research notes;
 // the client leans on nothing they do not promise, and tolerates the places
@@ -41,6 +42,39 @@
 // could not update) and is never retried. On 401 (or code 5159) a client
 // configured with an API key and secret exchanges them once for a new token
 // and repeats the call.
+//
+// # Pacing
+//
+// Options.Rate caps the requests per second of the whole Client: one
+// golang.org/x/time/rate limiter with a burst of one, shared by every
+// goroutine, that retries and token exchanges wait on too. With
+// Options.Adaptive the Client paces at a rate it adapts to the API's
+// answers, AIMD as TCP does:
+//
+//   - a 429, or 3 answers 503 within one second, cuts the rate to 0.7
+//     times what the API admitted over the last second (the requests sent
+//     less the 429 and 503 answers: an unanswered request counts as
+//     admitted, as a refusal often comes back before any success), or the
+//     current rate if lower; never below 0.2 requests per second;
+//   - one overload is one cut: an answer to a request sent before the last
+//     cut, or received within a second of it, is no signal;
+//   - after a cut to r the rate climbs back by max(1, r/10) requests per
+//     second every second, up to Options.Rate. The climb is applied as
+//     requests wait, without a goroutine of its own;
+//   - with Rate 0 the Client starts unlimited, is paced from the first cut
+//     on, and climbs without bound until the next cut, never back to
+//     unlimited: a cut starts from what the API admitted, so a rate left
+//     far above the traffic does no harm.
+//
+// Options.OnRateChange hears each cut and the climb back to the ceiling;
+// Client.Rate and Client.Throttled report the rate and the 429s. A 429
+// still makes its call wait for the Retry-After before its retry.
+//
+// Adaptive waiters queue first come, first served; the first books the
+// next slot at the current rate, and again every 100ms of a longer wait,
+// so a cut slows the very next request and a climb shortens a long wait.
+// A call whose slot would come after its deadline gives up at once; one
+// still queued behind others waits until its deadline.
 //
 // # Documented vs guessed
 //
