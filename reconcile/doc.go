@@ -19,18 +19,22 @@
 // of plain values built from the spec, never of internal/genuin's wire
 // structs: a field added to a request changes no recorded value.
 //
-// Apply executes a Plan. Its invariants:
+// Apply executes a Plan with a pool of workers, one address at a time each
+// (schedule.go): a group waits for its community's create, one address's
+// requests stay in order, nothing else waits. Its invariants:
 //   - Before a create, the intent (with the chat_id generated at plan time)
-//     is recorded; after every request, its result is recorded, through
-//     lockfile.File.Record, before the next request starts.
+//     is durable; every result is written to the journal as it arrives and
+//     is durable before the worker that got it sends its next request
+//     (lockfile.File.Write, then Sync: workers share fsyncs).
 //   - A create whose outcome is unknown (a lost answer) stays pending and is
 //     re-sent with the same chat_id; a re-send the API refuses is confirmed
 //     by a harmless update_conversation on that chat_id. Creates are never
 //     repeated under a new id.
 //   - One failure stops only its address (and the groups of a community
 //     that could not be created); all errors come back together.
-//   - A cancelled context starts no new request; the ones in flight finish
-//     and are recorded.
+//   - A cancelled context, or the circuit breaker (too many of the latest
+//     requests failed), starts no new request; the ones in flight finish
+//     and are recorded. A result that cannot be recorded stops every worker.
 //   - Members are added by user_id inside a group's create (the member id of
 //     a user_id member is the user id) and by phone in update_conversation,
 //     whose answer is the only one that says which member id a phone got.
