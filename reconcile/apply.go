@@ -54,6 +54,11 @@ var ErrInterrupted = errors.New("apply interrupted: every finished request is re
 // interrupt, no new request was started and every finished one is recorded.
 var ErrTimedOut = errors.New("apply timed out: no new request was started once the deadline passed; every finished request is recorded, run apply again to continue")
 
+// ErrBreakerOpen is returned when the client's circuit breaker tripped:
+// too many of the latest requests failed, so no new request was started;
+// as for an interrupt, every finished one is recorded.
+var ErrBreakerOpen = errors.New("apply stopped by the circuit breaker: no new request was started; every finished request is recorded, fix the cause and run apply again")
+
 // errHalted stops the other workers when one could not record a result;
 // that worker's error says why.
 var errHalted = errors.New("stopped before the next request: another change could not be recorded")
@@ -87,23 +92,16 @@ type ApplyOptions struct {
 	// Parallelism is how many changes run at once; 0 means
 	// DefaultParallelism, 1 runs them one by one in plan order.
 	Parallelism int
-	// MaxFailureRate trips the circuit breaker: once more than this
-	// fraction of the last BreakerWindow requests failed, no new request
-	// starts. 0 means DefaultMaxFailureRate; 1 or more never trips.
-	MaxFailureRate float64
 }
 
 // DefaultParallelism is how many changes Apply runs at once by default,
 // as Terraform's -parallelism.
 const DefaultParallelism = 10
 
-// DefaultMaxFailureRate is the share of failed requests, over the last
-// BreakerWindow, past which Apply stops starting new ones.
+// DefaultMaxFailureRate is the default of the client's circuit breaker
+// (genuin.Options.MaxFailureRate): once more than this share of the last
+// genuin.BreakerWindow requests failed, Apply stops with ErrBreakerOpen.
 const DefaultMaxFailureRate = 0.2
-
-// BreakerWindow is how many of the latest requests the circuit breaker
-// looks at.
-const BreakerWindow = 100
 
 func (o ApplyOptions) withDefaults() ApplyOptions {
 	if o.ChunkSize <= 0 {
@@ -111,9 +109,6 @@ func (o ApplyOptions) withDefaults() ApplyOptions {
 	}
 	if o.Parallelism <= 0 {
 		o.Parallelism = DefaultParallelism
-	}
-	if o.MaxFailureRate <= 0 {
-		o.MaxFailureRate = DefaultMaxFailureRate
 	}
 	return o
 }
@@ -139,8 +134,7 @@ func Apply(ctx context.Context, plan *Plan, lf *lockfile.File, api API, hooks Ho
 	ctx, halt := context.WithCancelCause(ctx)
 	defer halt(nil)
 	a := &applier{api: api, lf: lf, chunk: opts.ChunkSize, hooks: &serialHooks{h: hooks},
-		failed: map[string]*ChangeError{}}
-	a.breaker = newBreaker(opts.MaxFailureRate, BreakerWindow, halt)
+		halt: halt, failed: map[string]*ChangeError{}}
 	sched := newSchedule(plan)
 	var wg sync.WaitGroup
 	for range min(opts.Parallelism, max(len(sched.tasks), 1)) {
@@ -267,7 +261,7 @@ type applier struct {
 	lf      *lockfile.File // read through lf.Read: workers record concurrently
 	chunk   int
 	hooks   Hooks
-	breaker *breaker
+	halt    context.CancelCauseFunc // stops every worker, with a cause
 
 	mu     sync.Mutex
 	failed map[string]*ChangeError // by address
@@ -380,20 +374,12 @@ func (w *worker) sync() error {
 	return nil
 }
 
-// call runs one request for w's change unless ctx is already cancelled,
-// and tells the circuit breaker how it went. The request itself is
-// detached from ctx so that an interrupt lets it finish and be recorded.
+// call runs one request for w's change unless ctx is already cancelled.
+// The request itself is detached from ctx so that an interrupt lets it
+// finish and be recorded. When the client's circuit breaker is open, every
+// worker stops: a request it refused to send stops its change, one whose
+// retries it cut short fails it.
 func call[T any](ctx context.Context, w *worker, do func(context.Context) (T, error)) (T, error) {
-	v, err := ask(ctx, w, do)
-	if err == nil || !IsStop(err) {
-		w.breaker.observe(err != nil)
-	}
-	return v, err
-}
-
-// ask runs one request like call, but leaves the circuit breaker out: its
-// failure is an answer, not a fault (see chatExists).
-func ask[T any](ctx context.Context, w *worker, do func(context.Context) (T, error)) (T, error) {
 	var zero T
 	if ctx.Err() != nil {
 		return zero, stopped(ctx)
@@ -404,7 +390,17 @@ func ask[T any](ctx context.Context, w *worker, do func(context.Context) (T, err
 		return zero, err
 	}
 	w.calls++
-	return do(context.WithoutCancel(ctx))
+	v, err := do(context.WithoutCancel(ctx))
+	var open *genuin.CircuitOpenError
+	if errors.As(err, &open) {
+		w.halt(fmt.Errorf("%w (%v)", ErrBreakerOpen, open))
+		var apiErr *genuin.APIError
+		if !errors.As(err, &apiErr) {
+			w.calls-- // refused, never sent
+			return zero, stopped(ctx)
+		}
+	}
+	return v, err
 }
 
 func (w *worker) createCommunity(ctx context.Context, c *Change) error {
@@ -525,7 +521,7 @@ func (w *worker) communityID(c *Change) (string, error) {
 // allows: an update_conversation that sets the name the create sent, which
 // succeeds only for an existing chat and changes nothing.
 func (w *worker) chatExists(ctx context.Context, chatID, name string) bool {
-	_, err := ask(ctx, w, func(ctx context.Context) (*genuin.UpdateConversationResponse, error) {
+	_, err := call(ctx, w, func(ctx context.Context) (*genuin.UpdateConversationResponse, error) {
 		return w.api.UpdateConversation(ctx, chatID, &genuin.UpdateConversationRequest{Name: &name})
 	})
 	return err == nil

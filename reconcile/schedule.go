@@ -16,8 +16,11 @@ type task struct {
 // schedule hands tasks to workers in plan order, except that a group
 // whose community is being created waits for that create: it runs once the
 // community succeeds, and is held back (counted, never attempted) if it
-// fails. With one worker it hands out exactly the plan order, since a
-// community sorts before its groups.
+// fails. Communities are created one at a time: a community create has no
+// idempotency key, so one whose answer a crash loses needs an import by
+// hand, and at most one should be exposed at once. With one worker it
+// hands out exactly the plan order, since a community sorts before its
+// groups.
 type schedule struct {
 	mu   sync.Mutex
 	cond sync.Cond
@@ -28,6 +31,9 @@ type schedule struct {
 	// they go before tasks[next:].
 	released []*task
 	waiting  map[string][]*task // community address → tasks waiting for it
+	// communities are community tasks waiting for the one in flight.
+	communities     []*task
+	communityActive bool
 	// outcome of each community task: absent while not finished.
 	communityDone map[string]bool
 	// heldBack counts the tasks held back per failed community address.
@@ -86,6 +92,12 @@ func (s *schedule) take() *task {
 // ready pops the next runnable task, parking the ones that wait for a
 // community in flight and counting the ones a failed community holds back.
 func (s *schedule) ready() *task {
+	if len(s.communities) > 0 && !s.communityActive {
+		t := s.communities[0]
+		s.communities = s.communities[1:]
+		s.communityActive = true
+		return t
+	}
 	if len(s.released) > 0 {
 		t := s.released[0]
 		s.released = s.released[1:]
@@ -94,7 +106,14 @@ func (s *schedule) ready() *task {
 	for s.next < len(s.tasks) {
 		t := s.tasks[s.next]
 		s.next++
-		if t.after == "" {
+		switch {
+		case t.changes[0].Kind == KindCommunity && s.communityActive:
+			s.communities = append(s.communities, t)
+			continue
+		case t.changes[0].Kind == KindCommunity:
+			s.communityActive = true
+			return t
+		case t.after == "":
 			return t
 		}
 		created, finished := s.communityDone[t.after]
@@ -117,6 +136,7 @@ func (s *schedule) finish(t *task, ok bool) {
 	defer s.mu.Unlock()
 	s.active--
 	if t.changes[0].Kind == KindCommunity {
+		s.communityActive = false
 		s.communityDone[t.address] = ok
 		if ok {
 			s.released = append(s.released, s.waiting[t.address]...)

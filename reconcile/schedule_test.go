@@ -259,64 +259,57 @@ func TestApplyOneAddressInOrder(t *testing.T) {
 	}
 }
 
-// TestApplyBreakerStopsADeadAPI: when every request fails, the breaker
-// stops the apply after a handful of failures instead of one per group,
-// and the error says so.
-func TestApplyBreakerStopsADeadAPI(t *testing.T) {
-	tests := []struct {
-		name     string
-		maxRate  float64
-		wantStop bool
-	}{
-		{"default 0.2", 0, true},
-		{"disabled with 1", 1, false},
+// TestApplyStopsWhenTheBreakerOpens: once the client's circuit breaker
+// refuses requests, every worker stops: the refused changes are stopped,
+// not failed, no new change starts, and the error says why.
+func TestApplyStopsWhenTheBreakerOpens(t *testing.T) {
+	lf := newLockfile(t)
+	var groupCalls atomic.Int32
+	open := &genuin.CircuitOpenError{Failed: 21, Of: 21, MaxRate: 0.2}
+	api := &fakeAPI{fail: func(op string) error {
+		if !strings.HasPrefix(op, "group/create") {
+			return nil
+		}
+		if groupCalls.Add(1) <= 21 {
+			return &genuin.APIError{Op: "group/create", Status: 503, Kind: genuin.KindTransient}
+		}
+		return fmt.Errorf("group/create: %w", open) // refused, as the client does
+	}}
+	err := Apply(context.Background(), Diff(campaignDesired(150), lf.State(), Options{}), lf, api, nopHooks{},
+		ApplyOptions{Parallelism: 8})
+	if !errors.Is(err, ErrBreakerOpen) || !strings.Contains(err.Error(), "21 of the last 21 requests failed") {
+		t.Fatalf("want ErrBreakerOpen with the breaker's figures, got %v", err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			lf := newLockfile(t)
-			dead := &genuin.APIError{Op: "group/create", Status: 503, Kind: genuin.KindTransient}
-			api := &fakeAPI{fail: func(op string) error {
-				if strings.HasPrefix(op, "group/create") {
-					return dead
-				}
-				return nil
-			}}
-			err := Apply(context.Background(), Diff(campaignDesired(150), lf.State(), Options{}), lf, api, nopHooks{},
-				ApplyOptions{Parallelism: 8, MaxFailureRate: tt.maxRate})
-			if got := errors.Is(err, ErrBreakerOpen); got != tt.wantStop {
-				t.Fatalf("breaker tripped: %v, want %v (%v)", got, tt.wantStop, err)
-			}
-			groupCalls := len(api.calls) - 2
-			if tt.wantStop && groupCalls > 21+8 {
-				t.Errorf("%d group requests after the API died, want at most 21 + the 8 in flight", groupCalls)
-			}
-			if !tt.wantStop && groupCalls != 3*150 {
-				t.Errorf("%d group requests, want all %d", groupCalls, 3*150)
-			}
-			if tt.wantStop && len(Failures(err)) != groupCalls {
-				t.Errorf("%d failures for %d failed requests", len(Failures(err)), groupCalls)
-			}
-		})
+	if got := groupCalls.Load(); got > 21+8 {
+		t.Errorf("%d group creates tried, want the 21 failures and at most the 8 refused in flight", got)
+	}
+	if got := len(Failures(err)); got != 21 {
+		t.Errorf("%d failed addresses, want the 21 the API refused (refused by the breaker, a change only stops)", got)
 	}
 }
 
-// TestBreakerWindow: the breaker trips on more than maxRate of the last
-// window requests, forgetting older ones.
-func TestBreakerWindow(t *testing.T) {
-	var trips int
-	b := newBreaker(0.2, 10, func(error) { trips++ })
-	outcomes := strings.Repeat("f.........", 5) + "fff" // 1 in 10, then 3 in 10
-	for _, o := range outcomes {
-		b.observe(o == 'f')
+// TestScheduleCommunitiesOneAtATime: a community create waits for the one
+// in flight (a lost answer to one needs an import by hand: at most one is
+// exposed), while groups that wait for nothing go ahead.
+func TestScheduleCommunitiesOneAtATime(t *testing.T) {
+	s := newSchedule(Diff(campaignDesired(1), nil, Options{NewChatID: sequentialIDs()}))
+	a := s.take()
+	if a.address != "community/a" {
+		t.Fatalf("first task %s", a.address)
 	}
-	if trips != 1 {
-		t.Fatalf("tripped %d times, want once", trips)
+	if next := s.take(); next.address != "group/existing/x000" {
+		t.Fatalf("while community/a is in flight, took %s; want the group that waits for nothing", next.address)
+	} else {
+		s.finish(next, true)
 	}
-	b = newBreaker(0.2, 10, func(error) { trips++ })
-	for _, o := range strings.Repeat("ff........", 3) {
-		b.observe(o == 'f')
+	s.finish(a, true)
+	var got []string
+	for tk := s.take(); tk != nil; tk = s.take() {
+		got = append(got, tk.address)
+		s.finish(tk, true)
 	}
-	if trips != 1 {
-		t.Fatalf("tripped on 2 in 10 with a limit of 0.2")
+	want := []string{"community/b", "group/a/g000", "group/b/g000"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("then %v, want %v", got, want)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-multierror"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -46,8 +47,8 @@ func newApplyCmd(e *env) *cobra.Command {
 runs must pass --auto-approve), then calls the Genuin API: community create,
 group create, and update_conversation with exactly the members_added and
 members_removed deltas. Every result is written to the lockfile before the
-next request starts, so an apply that fails or is interrupted loses nothing:
-run it again and it converges. A community whose create fails holds back
+worker that got it sends its next request, so an apply that fails or is
+interrupted loses nothing: run it again and it converges. A community whose create fails holds back
 its groups: they are counted in its error, and the next apply creates them.
 
 The lockfile is genuin.lock in the spec root (the -f directory, a -f file's
@@ -72,9 +73,9 @@ nothing else waits for anything. All workers share one request rate:
 --rate caps it, and apply slows down by itself when the API answers 429
 (or 503 in bursts) and speeds up again (AIMD), saying so on stderr. The
 circuit breaker stops starting new requests once more than
---max-failure-rate of the last 100 failed: the ones in flight finish and
-are recorded, and apply exits 4. A dead API costs a few failed requests,
-not one per change.
+--max-failure-rate of the last 100 failed (429s aside): the ones in flight
+finish and are recorded, none is retried, and apply exits 4. A dead API
+costs about 20 failed requests, not one per change.
 
 Progress: on a terminal a live status line (done/total, requests/s, in
 flight, failures, ETA) below the lines of the finished changes; in CI
@@ -89,8 +90,9 @@ Members this tool did not add are never removed by it.
 
 Once requests start, Ctrl-C (or SIGTERM) stops starting new ones, lets the
 ones in flight finish and records them; a second one exits at once (the
-lockfile stays consistent). Before that, a signal ends apply at once. --timeout does the same when the time is up, and exits 4. One
-request, with its retries, takes at most 2 minutes.
+lockfile stays consistent). Before that, a signal ends apply at once.
+--timeout does the same when the time is up, and exits 4. One request,
+with its retries, takes at most 2 minutes.
 
 ` + exitCodesHelp,
 		Example: `  genuinctl apply -f examples/quickstart --endpoint sandbox --auto-approve
@@ -123,7 +125,7 @@ request, with its retries, takes at most 2 minutes.
 	o.limits.register(cmd.Flags(), true)
 	o.pacing.register(cmd.Flags())
 	cmd.Flags().Float64Var(&o.maxFailures, "max-failure-rate", reconcile.DefaultMaxFailureRate,
-		fmt.Sprintf("stop starting requests once more than this share of the last %d failed (1 never stops)", reconcile.BreakerWindow))
+		fmt.Sprintf("stop sending requests once more than this share of the last %d failed, 429s aside (1 never stops)", genuin.BreakerWindow))
 	cmd.Flags().StringVar(&o.progress, "progress", "auto", "auto, tty (a live status line), plain (a line every 10s) or none; auto is tty on a terminal, plain otherwise")
 	_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions([]string{"auto", "tty", "plain", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "text, or json for NDJSON events (schema/apply-events.schema.json)")
@@ -166,7 +168,10 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	// Credentials are checked before anything is shown. The view exists
 	// only once the plan is known: rate changes reach it through views.
 	var views rateViews
-	conn, err := o.endpoint.connect(e, t, func(opts *genuin.Options) { o.pacing.tune(opts, views.rateChanged) })
+	conn, err := o.endpoint.connect(e, t, func(opts *genuin.Options) {
+		o.pacing.tune(opts, views.rateChanged)
+		opts.MaxFailureRate = o.maxFailures
+	})
 	if err != nil {
 		return err
 	}
@@ -233,11 +238,10 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 		defer cancel()
 	}
 	view.Start()
-	applyErr := reconcile.Apply(ctx, plan, lf, conn.client, view, reconcile.ApplyOptions{
-		Parallelism: o.pacing.parallelism, MaxFailureRate: o.maxFailures})
+	applyErr := reconcile.Apply(ctx, plan, lf, conn.client, view, reconcile.ApplyOptions{Parallelism: o.pacing.parallelism})
 	view.Stop()
 	if err := lf.Close(); err != nil {
-		return withCode(exitError, fmt.Errorf("checkpoint %s: %w (the journal beside it still holds every result)", lf.Path(), err))
+		applyErr = multierror.Append(applyErr, fmt.Errorf("checkpoint %s: %w (the journal beside it still holds every result: fix the cause and run apply again to fold it in)", lf.Path(), err))
 	}
 	return reportApply(e, human, lf, view, conn.client.Calls(), applyErr)
 }
@@ -249,8 +253,10 @@ func (o *applyOptions) check() error {
 		return fmt.Errorf("--output %q: use text or json", o.output)
 	case o.output == "json" && !o.autoApprove:
 		return errors.New("-o json writes events only, with no room for a prompt: review the plan first (genuinctl plan) and pass --auto-approve")
-	case !(o.maxFailures > 0):
-		return fmt.Errorf("--max-failure-rate %v: want a share above 0 (1 never stops)", o.maxFailures)
+	case !(o.maxFailures > 0 && o.maxFailures <= 1):
+		return fmt.Errorf("--max-failure-rate %v: want a share above 0 and at most 1 (1 never stops)", o.maxFailures)
+	case o.timeout < 0:
+		return fmt.Errorf("--timeout %s: want a duration of 0 (no limit) or more", o.timeout)
 	}
 	if _, err := render.ParseProgress(o.progress, false); err != nil {
 		return err

@@ -22,7 +22,7 @@ type pacingOptions struct {
 
 func (o *pacingOptions) register(fs *pflag.FlagSet) {
 	fs.IntVar(&o.parallelism, "parallelism", reconcile.DefaultParallelism,
-		"changes applied at once; the requests of one address stay in order and a group waits for its community's create (1: one by one, in plan order)")
+		fmt.Sprintf("changes applied at once, 1 to %d; the requests of one address stay in order and a group waits for its community's create (1: one by one, in plan order)", maxParallelism))
 	fs.Float64Var(&o.rate, "rate", 0,
 		"requests per second at most, over all workers; 0 for no cap (apply still slows down when the API answers 429, or 503 in bursts, and speeds up again)")
 	fs.DurationVar(&o.assumedLatency, "assume-latency", reconcile.DefaultAssumedLatency,

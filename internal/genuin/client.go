@@ -64,6 +64,12 @@ type Options struct {
 	OnRateChange func(RateChange)
 	// UserAgent is sent as the User-Agent header when not empty.
 	UserAgent string
+	// MaxFailureRate trips the circuit breaker: once more than this share
+	// of the last BreakerWindow requests failed (a 429 is not a failure),
+	// no call sends anything any more and a call retrying stops, each
+	// returning an error that wraps ErrCircuitOpen. 0, or 1 and more,
+	// means no breaker.
+	MaxFailureRate float64
 	// CallTimeout bounds one call (CreateCommunity, CreateGroup,
 	// UpdateConversation, Authenticate) as a whole: every attempt, token
 	// exchange and wait between attempts included. When it is spent the call
@@ -129,6 +135,7 @@ type Client struct {
 	apiKey      string
 	apiSecret   string
 	onSecret    func(string) // Options.OnSecret, may be nil
+	breaker     *breaker     // nil: none
 	calls       atomic.Int64
 	throttled   atomic.Int64
 
@@ -180,6 +187,7 @@ func New(opts Options) (*Client, error) {
 		apiKey:      opts.APIKey,
 		apiSecret:   opts.APISecret,
 		onSecret:    opts.OnSecret,
+		breaker:     newBreaker(opts.MaxFailureRate),
 		token:       opts.Token,
 		exchanging:  make(chan struct{}, 1),
 	}
@@ -279,6 +287,13 @@ func (c *Client) send(ctx context.Context, op, method, path string, payload []by
 		req.Header.Set("User-Agent", c.userAgent)
 	}
 	c.calls.Add(1)
+	res, e := c.roundTrip(op, sent, req)
+	c.breaker.observe(e)
+	return res, e
+}
+
+// roundTrip sends req and decodes the answer.
+func (c *Client) roundTrip(op string, sent time.Time, req *http.Request) (*result, *APIError) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, c.networkError(op, err, !isDialError(err))
@@ -437,6 +452,9 @@ func (c *Client) call(ctx context.Context, op string, pol policy, method, path s
 	payload, err := json.Marshal(in)
 	if err != nil {
 		return &APIError{Op: op, Kind: KindInvalid, Message: c.scrub("encoding the request: " + err.Error())}
+	}
+	if err := c.breaker.check(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	ctx, b, cancel := c.startCall(ctx)
 	defer cancel()

@@ -23,9 +23,12 @@ const (
 	// paceWindow is how far back the rate the API admitted is measured,
 	// and the span within which paceBurst 503s are a burst.
 	paceWindow = time.Second
-	// paceBurst 503 answers within paceWindow cut the rate; fewer are
-	// left to the retries' backoff.
-	paceBurst = 3
+	// paceBurst 503 answers within paceWindow, if they are also at least
+	// paceBurstShare of the requests sent in it, cut the rate; fewer are
+	// left to the retries' backoff. A steady trickle of 503s at a high
+	// rate is not an overload the rate can relieve.
+	paceBurst      = 3
+	paceBurstShare = 0.25
 	// paceCooldown: after a cut, a signal answered within paceCooldown of
 	// it, or to a request sent before it, causes no further cut. One
 	// overload answered by every request in flight is one cut.
@@ -56,7 +59,7 @@ type RateChange struct {
 	// rate climbed.
 	From, To float64
 	// Reason says what caused the change, e.g. "429 Too Many Requests
-	// from the API", "3 answers 503 Service Unavailable within 1s" or
+	// from the API", "3 of 5 answers 503 Service Unavailable within 1s" or
 	// "recovered to the ceiling".
 	Reason string
 }
@@ -233,8 +236,8 @@ func (p *pacer) observe(sent time.Time, status int) {
 	}
 	if status == http.StatusTooManyRequests {
 		p.cutAt(now, reasonThrottled)
-	} else if p.unavailable.add(now) >= paceBurst {
-		p.cutAt(now, fmt.Sprintf("%d answers 503 Service Unavailable within %s", paceBurst, paceWindow))
+	} else if n, sent := p.unavailable.add(now), p.sends.count(now); n >= paceBurst && float64(n) >= paceBurstShare*float64(sent) {
+		p.cutAt(now, fmt.Sprintf("%d of %d answers 503 Service Unavailable within %s", n, max(n, sent), paceWindow))
 	}
 }
 

@@ -133,9 +133,10 @@ func TestPacerAIMD(t *testing.T) {
 	checkRate(t, p, 0.2)
 }
 
-// TestPacerUnavailableBurst: 3 answers 503 within a second cut the rate,
-// fewer do not; without a ceiling the pacer starts unlimited and, once
-// cut, climbs without bound and without a report.
+// TestPacerUnavailableBurst: 3 answers 503 within a second cut the rate
+// when they are a quarter of the requests sent in it or more; fewer, or a
+// trickle among many requests, do not. Without a ceiling the pacer starts
+// unlimited and, once cut, climbs without bound and without a report.
 func TestPacerUnavailableBurst(t *testing.T) {
 	p, clk, changes := newFakePacer(0)
 	checkRate(t, p, 0)
@@ -145,19 +146,29 @@ func TestPacerUnavailableBurst(t *testing.T) {
 	checkChanges(t, changes)
 	checkRate(t, p, 0)
 
-	// A second later those two are out of the window: 3 more make a burst.
+	// A second later those two are out of the window: 3 more among 43
+	// sent are a trickle, not a burst.
 	sendFor(p, clk, time.Second, 25*time.Millisecond)
+	for range 3 {
+		p.observe(p.send(), http.StatusServiceUnavailable)
+	}
+	checkChanges(t, changes)
+	checkRate(t, p, 0)
+
+	// At 8 requests a second, 3 answers 503 are a burst.
+	clk.advance(time.Second)
+	sendFor(p, clk, time.Second, 125*time.Millisecond)
 	p.observe(p.send(), http.StatusServiceUnavailable)
 	p.observe(p.send(), http.StatusServiceUnavailable)
 	checkChanges(t, changes)
 	p.observe(p.send(), http.StatusServiceUnavailable)
-	// 39 sent in the window before the burst, admitted.
-	cut := RateChange{From: 0, To: 0.7 * 39, Reason: "3 answers 503 Service Unavailable within 1s"}
+	// 10 sent in the window, 7 admitted.
+	cut := RateChange{From: 0, To: 0.7 * 7, Reason: "3 of 10 answers 503 Service Unavailable within 1s"}
 	checkChanges(t, changes, cut)
-	checkRate(t, p, 0.7*39)
+	checkRate(t, p, 0.7*7)
 
 	clk.advance(100 * time.Second)
-	checkRate(t, p, 0.7*39*(1+100.0/10))
+	checkRate(t, p, 0.7*7+100)
 	checkChanges(t, changes, cut)
 }
 

@@ -63,6 +63,9 @@ func (c *Client) retry(ctx context.Context, b budget, pol policy, attempt func()
 		if sleep(ctx, d) != nil {
 			return giveUp(err, b.stopped(ctx))
 		}
+		if why := c.breaker.check(); why != nil {
+			return giveUp(err, why)
+		}
 	}
 }
 

@@ -263,15 +263,23 @@ func (v *ApplyText) RateChanged(rc genuin.RateChange) {
 }
 
 // Summary stops the progress, then writes the closing line of an apply
-// that returned err: how many changes succeeded, failed and were held
-// back, the API requests made and the lockfile's serial.
+// that returned err: how many changes succeeded, failed, stopped (before
+// their next request), were held back and were not started, the API
+// requests made and the lockfile's serial.
 func (v *ApplyText) Summary(err error, requests int64, lockfile string, serial int64) {
 	v.Stop()
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	fmt.Fprintf(v.w, "\n%d succeeded, %d failed", v.m.ok, v.m.failed)
-	if held := heldBack(reconcile.Failures(err)); held > 0 {
+	if v.m.stopped > 0 {
+		fmt.Fprintf(v.w, ", %d stopped", v.m.stopped)
+	}
+	held := heldBack(reconcile.Failures(err))
+	if held > 0 {
 		fmt.Fprintf(v.w, ", %d held back", held)
+	}
+	if left := v.m.total - v.m.done() - held; left > 0 && v.m.total > 0 {
+		fmt.Fprintf(v.w, ", %d not started", left)
 	}
 	fmt.Fprintf(v.w, "; %s. %s is at serial %d.\n", Plural(int(requests), "API request"), lockfile, serial)
 }
@@ -328,31 +336,41 @@ func ApplyErrors(err error) string {
 	for _, hint := range hints(failures) {
 		fmt.Fprintf(&b, "  hint: %s\n", hint)
 	}
+	var lines []string
+	for _, e := range apart(err) { // failures outside any change, such as the last checkpoint's
+		var ce *reconcile.ChangeError
+		if !errors.As(e, &ce) && !reconcile.IsStop(e) {
+			lines = append(lines, e.Error())
+		}
+	}
 	switch stop := stopCause(err); {
 	case stop != nil:
-		b.WriteString(stop.Error())
-	case len(failures) == 0: // a failure before the first change
-		b.WriteString(err.Error())
-	default:
-		fmt.Fprintf(&b, "%s failed", Plural(len(failures), "address"))
+		lines = append(lines, stop.Error())
+	case len(failures) > 0:
+		msg := Plural(len(failures), "address") + " failed"
 		if held := heldBack(failures); held > 0 {
-			fmt.Fprintf(&b, ", %s held back", Plural(held, "group"))
+			msg += ", " + Plural(held, "group") + " held back"
 		}
-		b.WriteString("; every success is recorded: fix the causes and run apply again")
+		lines = append(lines, msg+"; every success is recorded: fix the causes and run apply again")
 	}
+	b.WriteString(strings.Join(lines, "\n"))
 	return b.String()
+}
+
+// apart lists the errors a multierror holds, or err alone.
+func apart(err error) []error {
+	var all *multierror.Error
+	if errors.As(err, &all) {
+		return all.Errors
+	}
+	return []error{err}
 }
 
 // stopCause returns why an apply stopped starting requests (an interrupt,
 // --timeout, the circuit breaker), or nil: the first error of err that is
 // a stop and not an address's failure.
 func stopCause(err error) error {
-	errs := []error{err}
-	var all *multierror.Error
-	if errors.As(err, &all) {
-		errs = all.Errors
-	}
-	for _, e := range errs {
+	for _, e := range apart(err) {
 		var ce *reconcile.ChangeError
 		if reconcile.IsStop(e) && !errors.As(e, &ce) {
 			return e

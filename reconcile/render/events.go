@@ -220,7 +220,7 @@ func (v *ApplyJSON) RateChanged(rc genuin.RateChange) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.begin()
-	v.emit(rateEvent{header: v.head("rate"), From: rc.From, To: rc.To, Reason: rc.Reason})
+	v.emit(rateEvent{header: v.head("rate"), From: round2(rc.From), To: round2(rc.To), Reason: rc.Reason})
 }
 
 // Summary stops the progress events, then writes the summary event of an

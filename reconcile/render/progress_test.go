@@ -376,7 +376,7 @@ func TestApplyTextConcurrent(t *testing.T) {
 				case strings.HasPrefix(last, "rate: "):
 					rates++
 				case strings.HasPrefix(last, "progress: ") && mode == ProgressPlain,
-					last == "", strings.HasPrefix(last, "320 succeeded, 40 failed; 400 API requests."):
+					last == "", strings.HasPrefix(last, "320 succeeded, 40 failed, 40 stopped; 400 API requests."):
 				default:
 					t.Errorf("stray line %q", line)
 				}
