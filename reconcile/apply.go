@@ -257,11 +257,11 @@ func (e *recordError) Unwrap() error { return e.err }
 
 // applier is what Apply's workers share.
 type applier struct {
-	api     API
-	lf      *lockfile.File // read through lf.Read: workers record concurrently
-	chunk   int
-	hooks   Hooks
-	halt    context.CancelCauseFunc // stops every worker, with a cause
+	api   API
+	lf    *lockfile.File // read through lf.Read: workers record concurrently
+	chunk int
+	hooks Hooks
+	halt  context.CancelCauseFunc // stops every worker, with a cause
 
 	mu     sync.Mutex
 	failed map[string]*ChangeError // by address
@@ -534,12 +534,25 @@ func (w *worker) updateGroup(ctx context.Context, c *Change) error {
 	if err != nil {
 		return err
 	}
-	return w.runUpdates(ctx, c.Address, chatID, updateBatches(c.Fields, c.MembersAdded, c.MembersRemoved, w.chunk))
+	// Forgetting a subscriber removal the spec no longer asks for takes no
+	// request: nothing can subscribe a user again. It is recorded first,
+	// whatever the requests then answer.
+	if len(c.SubscribersForgotten) > 0 {
+		e := lockfile.Entry{Op: lockfile.OpMembers, Address: c.Address}
+		for _, m := range c.SubscribersForgotten {
+			e.SubscribersForgotten = append(e.SubscribersForgotten, m.Identity)
+		}
+		if err := w.record(e); err != nil {
+			return err
+		}
+	}
+	return w.runUpdates(ctx, c.Address, chatID, updateBatchesWith(c.Fields, c.MembersAdded, c.MembersRemoved, c.SubscribersRemoved, w.chunk))
 }
 
 // checkUpdate returns the chat_id of the group an update changes, after
 // checking that the record is created and holds the member ids the update
-// removes.
+// removes, that no subscriber removal it sends is recorded already (each
+// is sent once) and that each removal it forgets is recorded.
 func checkUpdate(c *Change, rec *lockfile.Group) (string, error) {
 	if rec == nil || rec.Status != lockfile.StatusCreated {
 		return "", errors.New("update: the lockfile has no created group at this address; run plan again")
@@ -547,6 +560,23 @@ func checkUpdate(c *Change, rec *lockfile.Group) (string, error) {
 	for _, m := range c.MembersRemoved {
 		if id, ok := rec.Members[m.Identity]; !ok || memberIDOf(m.Identity, id) != m.MemberID || m.MemberID == "" {
 			return "", fmt.Errorf("update: the plan removes member id %q, which is not the recorded one for that member; run plan again", m.MemberID)
+		}
+	}
+	removed := make(map[string]bool, len(rec.SubscribersRemoved))
+	for _, id := range rec.SubscribersRemoved {
+		removed[id] = true
+	}
+	for _, m := range c.SubscribersRemoved {
+		switch {
+		case m.UserID == "" || m.Identity != "user:"+m.UserID:
+			return "", fmt.Errorf("update: the plan removes subscriber %q without its user id; run plan again", m.Identity)
+		case removed[m.Identity]:
+			return "", fmt.Errorf("update: the plan removes subscriber %s, whose removal the lockfile records already (each is sent once); run plan again", m.UserID)
+		}
+	}
+	for _, m := range c.SubscribersForgotten {
+		if !removed[m.Identity] {
+			return "", fmt.Errorf("update: the plan forgets the removal of subscriber %q, which the lockfile does not record; run plan again", m.Identity)
 		}
 	}
 	return rec.ChatID, nil
@@ -595,7 +625,10 @@ var UnknownValue = json.RawMessage("null")
 // still wants it and removes it if not, rather than leave it behind
 // unowned. Phones it added are not recorded: the next plan sends them
 // again, as after any failure. Its removals stay recorded: the next plan
-// sends them again too.
+// sends them again too. So do its subscriber removals, which are not
+// recorded: removing a subscriber again is harmless (removing one who is
+// not there changes nothing), and a removal the spec still asks for is
+// then sent until an answer confirms it.
 func uncertainEntries(addr string, b updateBatch) []lockfile.Entry {
 	var entries []lockfile.Entry
 	if len(b.fields) > 0 {
@@ -618,7 +651,8 @@ func uncertainEntries(addr string, b updateBatch) []lockfile.Entry {
 }
 
 // updateEntries are the journal entries of a successful update: the fields
-// applied and the member deltas, with the member ids the response gave.
+// applied, the member deltas, with the member ids the response gave, and
+// the subscribers removed.
 func updateEntries(addr string, b updateBatch, resp *genuin.UpdateConversationResponse) []lockfile.Entry {
 	var entries []lockfile.Entry
 	if len(b.fields) > 0 {
@@ -632,10 +666,18 @@ func updateEntries(addr string, b updateBatch, resp *genuin.UpdateConversationRe
 		}
 		entries = append(entries, e)
 	}
-	if len(b.adds) > 0 || len(b.removes) > 0 {
-		e := lockfile.Entry{Op: lockfile.OpMembers, Address: addr, Added: matchAdded(b.adds, resp.MembersAdded)}
+	if len(b.adds) > 0 || len(b.removes) > 0 || len(b.subscribers) > 0 {
+		e := lockfile.Entry{Op: lockfile.OpMembers, Address: addr}
+		if len(b.adds) > 0 {
+			e.Added = matchAdded(b.adds, resp.MembersAdded)
+		}
 		for _, m := range b.removes {
 			e.Removed = append(e.Removed, m.Identity)
+		}
+		// The answer lists only the subscribers it found: one who was not
+		// there is removed as surely, so every one sent is recorded.
+		for _, m := range b.subscribers {
+			e.SubscribersRemoved = append(e.SubscribersRemoved, m.Identity)
 		}
 		entries = append(entries, e)
 	}

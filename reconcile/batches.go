@@ -5,15 +5,18 @@ type updateBatch struct {
 	fields  []FieldChange
 	adds    []Member
 	removes []Member
+	// subscribers are removed from the group's subscribers.
+	subscribers []Member
 }
 
 // splitCreateMembers picks the members sent inside a group's create request
 // (user ids, at most chunk of them) and the rest, which follow in update
-// requests. Phone members always follow: only update_conversation's answer
-// says which member id each phone got.
+// requests. Phone members follow too, since only update_conversation's
+// answer says which member id each phone got, unless marked InCreate
+// (phones_in_create, or the re-send of a create that sent them).
 func splitCreateMembers(adds []Member, chunk int) (inCreate, later []Member) {
 	for _, m := range adds {
-		if m.UserID != "" && len(inCreate) < chunk {
+		if (m.UserID != "" || m.InCreate) && len(inCreate) < chunk {
 			inCreate = append(inCreate, m)
 		} else {
 			later = append(later, m)
@@ -25,11 +28,18 @@ func splitCreateMembers(adds []Member, chunk int) (inCreate, later []Member) {
 // updateBatches splits field changes and member deltas into requests of at
 // most chunk additions and chunk removals each; fields ride in the first.
 func updateBatches(fields []FieldChange, adds, removes []Member, chunk int) []updateBatch {
+	return updateBatchesWith(fields, adds, removes, nil, chunk)
+}
+
+// updateBatchesWith is updateBatches with subscriber removals too, chunked
+// like member deltas: at most chunk of them per request.
+func updateBatchesWith(fields []FieldChange, adds, removes, subscribers []Member, chunk int) []updateBatch {
 	var batches []updateBatch
-	for len(fields) > 0 || len(adds) > 0 || len(removes) > 0 {
+	for len(fields) > 0 || len(adds) > 0 || len(removes) > 0 || len(subscribers) > 0 {
 		b := updateBatch{fields: fields}
 		b.adds, adds = cut(adds, chunk)
 		b.removes, removes = cut(removes, chunk)
+		b.subscribers, subscribers = cut(subscribers, chunk)
 		fields = nil
 		batches = append(batches, b)
 	}
@@ -50,7 +60,8 @@ func createCalls(adds []Member, chunk int) int {
 	return 1 + len(updateBatches(nil, later, nil, chunk))
 }
 
-// updateCalls is the number of requests an update takes.
-func updateCalls(fields []FieldChange, adds, removes []Member, chunk int) int {
-	return len(updateBatches(fields, adds, removes, chunk))
+// updateCalls is the number of requests an update takes: none for one
+// that only forgets subscriber removals.
+func updateCalls(fields []FieldChange, adds, removes, subscribers []Member, chunk int) int {
+	return len(updateBatchesWith(fields, adds, removes, subscribers, chunk))
 }

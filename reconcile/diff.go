@@ -48,8 +48,14 @@ func Diff(d *spec.Desired, st *lockfile.State, opts Options) *Plan {
 	for _, h := range d.CommunityHandles() {
 		p.Changes = append(p.Changes, diffCommunity(d.Communities[h], st.Communities[spec.CommunityAddress(h)])...)
 	}
+	chats := make(map[string]string, len(st.Groups)) // recorded chat_id → address
+	for addr, g := range st.Groups {
+		if g != nil {
+			chats[g.ChatID] = addr
+		}
+	}
 	for _, addr := range d.GroupAddresses() {
-		p.Changes = append(p.Changes, diffGroup(d.Groups[addr], st.Groups[addr], opts)...)
+		p.Changes = append(p.Changes, diffGroup(d.Groups[addr], st.Groups[addr], chats, opts)...)
 	}
 	for addr := range st.Communities {
 		if _, ok := d.Communities[st.Communities[addr].Handle]; !ok {
@@ -98,19 +104,49 @@ func blockedCommunityEdit(addr string, c *spec.Community, applied, want lockfile
 	}}
 }
 
-func diffGroup(g *spec.Group, rec *lockfile.Group, opts Options) []*Change {
+// diffGroup compares a group with its record (nil when there is none);
+// chats maps each recorded chat_id to its group's address.
+func diffGroup(g *spec.Group, rec *lockfile.Group, chats map[string]string, opts Options) []*Change {
 	base := Change{Address: g.Address(), Kind: KindGroup, CommunityID: g.CommunityID, Source: g.Pos.String()}
 	if g.Community != "" {
 		base.Community = spec.CommunityAddress(g.Community)
 	}
 	switch {
+	case rec == nil && g.ChatID != "" && chats[g.ChatID] != "":
+		// The lockfile refuses two groups with one chat_id: an update
+		// would go to the other's chat.
+		ch := base
+		ch.Action = ActionBlocked
+		ch.Fields = []FieldChange{{Name: "chat_id", After: jsonString(g.ChatID)}}
+		ch.Reason = fmt.Sprintf("chat_id %s is the recorded chat_id of %s: a create with it would name that group", g.ChatID, chats[g.ChatID])
+		ch.Hint = fmt.Sprintf("give this group another chat_id, or leave chat_id out and genuinctl makes one; if the record is stale, forget it with \"genuinctl state rm %s\"", chats[g.ChatID])
+		return []*Change{&ch}
 	case rec == nil:
 		ch := base
-		ch.Action, ch.ChatID = ActionCreate, opts.NewChatID()
+		ch.Action, ch.ChatID = ActionCreate, g.ChatID
+		if ch.ChatID == "" {
+			ch.ChatID = opts.NewChatID()
+		}
 		ch.Fields = createdFields(groupFields.values(g))
 		ch.MembersAdded = membersToAdd(g.Members, nil)
+		if g.PhonesInCreate {
+			for i := range ch.MembersAdded {
+				ch.MembersAdded[i].InCreate = ch.MembersAdded[i].Phone != ""
+			}
+		}
 		ch.Calls = createCalls(ch.MembersAdded, opts.ChunkSize)
-		return []*Change{&ch}
+		changes := []*Change{&ch}
+		if len(g.SubscribersRemoved) > 0 {
+			// A new group has no subscribers yet, but the spec names users
+			// who must not be: each removal is sent once, right after the
+			// create, and recorded like any other.
+			up := base
+			up.Action, up.ChatID = ActionUpdate, ch.ChatID
+			up.SubscribersRemoved, _ = subscribersToRemove(g.SubscribersRemoved, nil)
+			up.Calls = updateCalls(nil, nil, nil, up.SubscribersRemoved, opts.ChunkSize)
+			changes = append(changes, &up)
+		}
+		return changes
 	case rec.Status == lockfile.StatusPending:
 		// The re-send repeats the journalled request exactly: the API may
 		// have applied it already, and answers a repeated chat_id with the
@@ -122,7 +158,9 @@ func diffGroup(g *spec.Group, rec *lockfile.Group, opts Options) []*Change {
 		ch.Hint = "apply re-sends it exactly as it was sent, with the same chat_id, so the group is created at most once; later edits follow as an update"
 		ch.Fields = createdFields(rec.Fields)
 		for _, id := range rec.CreateMembers {
-			ch.MembersAdded = append(ch.MembersAdded, memberFromIdentity(id))
+			m := memberFromIdentity(id)
+			m.InCreate = m.Phone != ""
+			ch.MembersAdded = append(ch.MembersAdded, m)
 		}
 		ch.Calls = createCalls(ch.MembersAdded, opts.ChunkSize)
 		return append([]*Change{&ch}, diffCreatedGroup(g, confirmed(rec), base, opts)...)
@@ -149,6 +187,10 @@ func diffCreatedGroup(g *spec.Group, rec *lockfile.Group, base Change, opts Opti
 	base.ChatID = rec.ChatID
 	changed := groupFields.changes(rec.Fields, groupFields.values(g))
 	var updatable, createOnly []FieldChange
+	if g.ChatID != "" && g.ChatID != rec.ChatID {
+		// chat_id is no field of the table: the record holds it as its id.
+		createOnly = append(createOnly, FieldChange{Name: "chat_id", Before: jsonString(rec.ChatID), After: jsonString(g.ChatID)})
+	}
 	for _, fc := range changed {
 		if groupFields.updatable(fc.Name) {
 			updatable = append(updatable, fc)
@@ -158,14 +200,17 @@ func diffCreatedGroup(g *spec.Group, rec *lockfile.Group, base Change, opts Opti
 	}
 	adds := membersToAdd(g.Members, rec.Members)
 	removes, unknown := membersToRemove(g.Members, rec.Members)
-	if len(updatable) > 0 || len(adds) > 0 || len(removes) > 0 {
+	subscribers, forgotten := subscribersToRemove(g.SubscribersRemoved, rec.SubscribersRemoved)
+	if len(updatable) > 0 || len(adds) > 0 || len(removes) > 0 || len(subscribers) > 0 || len(forgotten) > 0 {
 		ch := base
 		ch.Action = ActionUpdate
 		ch.Fields, ch.MembersAdded, ch.MembersRemoved = updatable, adds, removes
-		ch.Calls = updateCalls(updatable, adds, removes, opts.ChunkSize)
+		ch.SubscribersRemoved, ch.SubscribersForgotten = subscribers, forgotten
+		ch.Calls = updateCalls(updatable, adds, removes, subscribers, opts.ChunkSize)
 		changes = append(changes, &ch)
 	}
 	if len(createOnly) > 0 {
+		slices.SortFunc(createOnly, func(a, b FieldChange) int { return strings.Compare(a.Name, b.Name) })
 		ch := base
 		ch.Action, ch.Fields = ActionBlocked, createOnly
 		ch.Reason = "these fields can be set only when a group is created: update_conversation cannot change them"
@@ -274,6 +319,36 @@ func membersToRemove(want []spec.Member, recorded map[string]string) (removable,
 		}
 	}
 	return removable, unknown
+}
+
+// subscribersToRemove returns the subscribers the spec removes whose
+// removal is not recorded yet, in spec order (each removal is sent once),
+// and the recorded removals the spec no longer asks for, sorted: nothing
+// re-subscribes a user, so those are only forgotten.
+func subscribersToRemove(want []spec.Subscriber, recorded []string) (removals, forgotten []Member) {
+	done := make(map[string]bool, len(recorded))
+	for _, id := range recorded {
+		done[id] = true
+	}
+	keep := make(map[string]bool, len(want))
+	for _, s := range want {
+		keep[s.Identity()] = true
+		if !done[s.Identity()] {
+			removals = append(removals, Member{Identity: s.Identity(), UserID: s.UserID})
+		}
+	}
+	for _, id := range slices.Sorted(slices.Values(recorded)) {
+		if !keep[id] {
+			forgotten = append(forgotten, memberFromIdentity(id))
+		}
+	}
+	return removals, forgotten
+}
+
+// jsonString is a string's JSON.
+func jsonString(s string) json.RawMessage {
+	data, _ := json.Marshal(s)
+	return data
 }
 
 func sortedIdentities(m map[string]string) []string {

@@ -7,7 +7,8 @@
 // its exact API call count. It makes no network call, so plans are safe on
 // pull requests from forks. What the API cannot do (change a community, a
 // group's create-only fields, delete anything) is a blocked change with the
-// reason and what to do, never dropped.
+// reason and what to do, never dropped. A group's chat_id may come from
+// the spec; once created it is fixed, and changing it is blocked too.
 //
 // Every field of a community or a group is declared once, in the field
 // table of its kind (fields.go): its name in the plan and the lockfile,
@@ -37,7 +38,15 @@
 //     and are recorded. A result that cannot be recorded stops every worker.
 //   - Members are added by user_id inside a group's create (the member id of
 //     a user_id member is the user id) and by phone in update_conversation,
-//     whose answer is the only one that says which member id a phone got.
+//     whose answer is the only one that says which member id a phone got;
+//     with phones_in_create, phones ride in the create too and are recorded
+//     without a member id.
+//   - A subscriber removal (subscribers_removed, by user id) is sent once and
+//     recorded once answered; one whose answer was lost is not recorded and
+//     is sent again. A user taken off the spec's list is forgotten by an
+//     update that makes no request (nothing re-subscribes anyone). A group
+//     created with subscribers_removed is updated right after its create.
+//     Subscriber removals count toward Limits.MaxRemovals.
 //
 // Save and SavedPlan.Check bind a plan to the records it was computed from,
 // so that a saved plan is never applied to a lockfile that moved on.

@@ -27,11 +27,14 @@ var nonFieldKeys = map[string]map[string]string{
 		"handle": "the community's identity: it is in its address, and cannot change",
 	},
 	KindGroup: {
-		"key":          "the group's identity: it is in its address, and cannot change",
-		"community":    "where the group lives: its address and the record's community",
-		"community_id": "where the group lives: its address and the record's community_id",
-		"members":      "membership: members_added and members_removed, recorded as members",
-		"member_lists": "membership: resolved into members by the spec loader",
+		"key":                 "the group's identity: it is in its address, and cannot change",
+		"community":           "where the group lives: its address and the record's community",
+		"community_id":        "where the group lives: its address and the record's community_id",
+		"members":             "membership: members_added and members_removed, recorded as members",
+		"member_lists":        "membership: resolved into members by the spec loader",
+		"chat_id":             "the group's id: the create sends it, the record holds it as its chat_id, and a change is blocked",
+		"phones_in_create":    "how the create sends phone members, not a value of the group: recorded as its members",
+		"subscribers_removed": "subscriptions: subscribers_removed, each sent once and recorded as subscribers_removed",
 	},
 }
 
@@ -43,11 +46,14 @@ var nonFieldGoFields = map[string]map[string]string{
 		"Pos":    "where the spec declares it: the change's provenance",
 	},
 	KindGroup: {
-		"Key":         "identity (key)",
-		"Community":   "placement (community)",
-		"CommunityID": "placement (community_id)",
-		"Members":     "membership (members, member_lists)",
-		"Pos":         "where the spec declares it: the change's provenance",
+		"Key":                "identity (key)",
+		"Community":          "placement (community)",
+		"CommunityID":        "placement (community_id)",
+		"Members":            "membership (members, member_lists)",
+		"Pos":                "where the spec declares it: the change's provenance",
+		"ChatID":             "identity (chat_id): the record's chat_id",
+		"PhonesInCreate":     "how members are sent (phones_in_create)",
+		"SubscribersRemoved": "subscriptions (subscribers_removed)",
 	},
 }
 

@@ -12,7 +12,8 @@ import (
 // outside genuinctl (or by an apply whose answer was lost) under addr, with
 // the id the user gives: a community_id or a group's chat_id. Without a read
 // API nothing can be checked: the record takes the spec's values as the
-// applied ones, and owns no members yet.
+// applied ones, owns no members yet and has removed no subscribers (the
+// next apply sends the spec's subscribers_removed).
 func ImportEntry(d *spec.Desired, st *lockfile.State, addr, id string) (lockfile.Entry, error) {
 	if id == "" {
 		return lockfile.Entry{}, fmt.Errorf("import %s: the id is empty", addr)
@@ -32,6 +33,11 @@ func ImportEntry(d *spec.Desired, st *lockfile.State, addr, id string) (lockfile
 	g := d.Groups[addr]
 	if g == nil {
 		return lockfile.Entry{}, fmt.Errorf("import %s: not in the spec (addresses are community/<handle> or group/<handle>/<key>); declare it first", addr)
+	}
+	if g.ChatID != "" && !strings.EqualFold(g.ChatID, id) {
+		return lockfile.Entry{}, fmt.Errorf("import %s: the spec gives this group chat_id %s (%s), not %s; import the group it names, or change the spec", addr, g.ChatID, g.Pos, id)
+	} else if g.ChatID != "" {
+		id = g.ChatID // as the spec writes it, in lower case
 	}
 	rec := &lockfile.Group{CommunityID: g.CommunityID, Status: lockfile.StatusCreated, ChatID: id, Fields: groupFields.values(g)}
 	if g.Community != "" {

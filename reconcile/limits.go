@@ -9,8 +9,8 @@ type Limits struct {
 	// MaxCreates caps communities and groups created by one apply; 0 means
 	// no cap.
 	MaxCreates int
-	// MaxRemovals caps the members removed by one apply, over all groups;
-	// 0 means no cap.
+	// MaxRemovals caps the members and subscribers removed by one apply,
+	// over all groups; 0 means no cap.
 	MaxRemovals int
 	// MaxRemovalDelta caps the fraction of a group's recorded members one
 	// apply may remove (peribolos' maximum-removal-delta); groups with fewer
@@ -30,13 +30,14 @@ var DefaultLimits = Limits{MaxCreates: 500, MaxRemovals: 100, MaxRemovalDelta: 0
 // records for a group address.
 func (p *Plan) Violations(l Limits, recorded func(addr string) int) []string {
 	var out []string
-	creates, removals := 0, 0
+	creates, removals, subscribers := 0, 0, 0
 	for _, c := range p.Changes {
 		switch c.Action {
 		case ActionCreate, ActionPending:
 			creates++
 		case ActionUpdate:
 			removals += len(c.MembersRemoved)
+			subscribers += len(c.SubscribersRemoved)
 			n := recorded(c.Address)
 			if l.MaxRemovalDelta > 0 && n >= MinMembersForDelta && float64(len(c.MembersRemoved)) > l.MaxRemovalDelta*float64(n) {
 				out = append(out, fmt.Sprintf("%s would lose %d of its %d recorded members (more than %.0f%%, --max-removal-delta)",
@@ -47,8 +48,12 @@ func (p *Plan) Violations(l Limits, recorded func(addr string) int) []string {
 	if l.MaxCreates > 0 && creates > l.MaxCreates {
 		out = append(out, fmt.Sprintf("%d creates exceed --max-creates %d (creates cannot be undone: there is no delete endpoint)", creates, l.MaxCreates))
 	}
-	if l.MaxRemovals > 0 && removals > l.MaxRemovals {
+	switch {
+	case l.MaxRemovals <= 0 || removals+subscribers <= l.MaxRemovals:
+	case subscribers == 0:
 		out = append(out, fmt.Sprintf("%d member removals exceed --max-removals %d", removals, l.MaxRemovals))
+	default:
+		out = append(out, fmt.Sprintf("%d removals (%d members, %d subscribers) exceed --max-removals %d", removals+subscribers, removals, subscribers, l.MaxRemovals))
 	}
 	return out
 }

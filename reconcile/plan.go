@@ -16,7 +16,9 @@ type Action string
 const (
 	// ActionCreate creates a community, or a group with its first members.
 	ActionCreate Action = "create"
-	// ActionUpdate changes a group's fields and members with update_conversation.
+	// ActionUpdate changes a group's fields, members and subscribers with
+	// update_conversation; an update that only forgets subscriber removals
+	// the spec no longer asks for changes the lockfile alone.
 	ActionUpdate Action = "update"
 	// ActionPending re-sends a create whose result was never recorded, with
 	// the same chat_id, so that it happens at most once.
@@ -70,6 +72,14 @@ type Change struct {
 	Fields         []FieldChange `json:"fields,omitempty"`
 	MembersAdded   []Member      `json:"members_added,omitempty"`
 	MembersRemoved []Member      `json:"members_removed,omitempty"`
+	// SubscribersRemoved are the users the update removes from the group's
+	// subscribers (subscribers_removed), by user id: each is sent once.
+	SubscribersRemoved []Member `json:"subscribers_removed,omitempty"`
+	// SubscribersForgotten are users taken off the spec's
+	// subscribers_removed since their removal was recorded. Nothing is sent
+	// (no API subscribes anyone again): the lockfile forgets the removal,
+	// so that listing them again sends it again.
+	SubscribersForgotten []Member `json:"subscribers_forgotten,omitempty"`
 	// Reason explains a blocked change; Hint says what the user can do.
 	Reason string `json:"reason,omitempty"`
 	Hint   string `json:"hint,omitempty"`
@@ -88,16 +98,23 @@ type FieldChange struct {
 }
 
 // Member is a member being added (by user id or phone) or removed (by the
-// member id the lockfile recorded).
+// member id the lockfile recorded), or a subscriber (by user id).
 type Member struct {
 	Identity string `json:"identity"`
 	UserID   string `json:"user_id,omitempty"`
 	Phone    string `json:"phone,omitempty"`
 	MemberID string `json:"member_id,omitempty"`
+	// InCreate marks a phone member sent in the group create rather than
+	// in an update after it (phones_in_create, or the re-send of a create
+	// that sent it): its member id stays unknown.
+	InCreate bool `json:"in_create,omitempty"`
 }
 
-// HasChanges reports whether applying the plan would make any API call.
-func (p *Plan) HasChanges() bool { return p.Summary.Calls > 0 }
+// HasChanges reports whether applying the plan would make any API call or
+// change the lockfile (forgetting subscriber removals takes no call).
+func (p *Plan) HasChanges() bool {
+	return p.Summary.Calls > 0 || p.Summary.Create+p.Summary.Update+p.Summary.Pending > 0
+}
 
 // finish sorts the changes and fills in the summary.
 func (p *Plan) finish() {

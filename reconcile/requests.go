@@ -36,6 +36,10 @@ func updateRequest(b updateBatch) (*genuin.UpdateConversationRequest, error) {
 	for _, m := range b.removes {
 		req.MembersRemoved = append(req.MembersRemoved, m.MemberID)
 	}
+	// subscribers_removed takes member ids: a user's is their user id.
+	for _, m := range b.subscribers {
+		req.SubscribersRemoved = append(req.SubscribersRemoved, m.UserID)
+	}
 	for _, fc := range b.fields {
 		if err := setField(req, fc); err != nil {
 			return nil, fmt.Errorf("plan field %s: %w", fc.Name, err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/genuin/genuinctl/reconcile/lockfile"
+	"github.com/genuin/genuinctl/spec"
 )
 
 func TestSavedPlanFirstPlanAppliesOnce(t *testing.T) {
@@ -107,7 +108,14 @@ func FuzzParseSavedPlan(f *testing.F) {
 	st := appliedState(f)
 	d := testDesired()
 	d.Groups["group/c1/g1"].Name = "Renamed"
-	for _, sp := range []*SavedPlan{Save(Diff(d, st, Options{}), st), Save(Diff(testDesired(), nil, Options{}), nil)} {
+	// Subscribers removed and forgotten, phones in a create.
+	moderated := testDesired()
+	moderated.Groups["group/c1/g1"].SubscribersRemoved = []spec.Subscriber{{UserID: "s1"}}
+	moderated.Groups["group/c1/g1"].PhonesInCreate = true
+	withRemoved := appliedState(f)
+	withRemoved.Groups["group/c1/g1"].SubscribersRemoved = []string{"user:s0"}
+	for _, sp := range []*SavedPlan{Save(Diff(d, st, Options{}), st), Save(Diff(testDesired(), nil, Options{}), nil),
+		Save(Diff(moderated, withRemoved, Options{}), withRemoved), Save(Diff(moderated, nil, Options{}), nil)} {
 		data, err := sp.Marshal()
 		if err != nil {
 			f.Fatal(err)

@@ -133,9 +133,49 @@ func (d *decoder) group(item *yaml.Node) *Group {
 			g.Video = recordedVideo(v)
 		case "members":
 			g.Members = d.members(v, itemAddress("groups", item))
+		case "chat_id":
+			if !d.flagged[v] {
+				g.ChatID = strings.ToLower(v.Value)
+			}
+		case "phones_in_create":
+			g.PhonesInCreate = boolean(v)
 		}
 	}
 	return g
+}
+
+// subscriberListRef is a subscribers_removed item naming a member list.
+type subscriberListRef struct {
+	listRef
+	alsoMember bool
+}
+
+// subscribers decodes a group's subscribers_removed: the users written
+// inline, and the member lists named, resolved once every file is read.
+func (d *decoder) subscribers(n *yaml.Node, addr string) (inline []Subscriber, lists []subscriberListRef) {
+	for _, item := range items(n) {
+		if d.anyFlagged(item) {
+			continue
+		}
+		user, list := valueOf(item, "user_id"), valueOf(item, "member_list")
+		also := boolean(valueOf(item, "also_member"))
+		switch {
+		case user != nil && list != nil:
+			d.ds.add(d.doc.pos(list), addr, "subscribers_removed: give user_id or member_list in one item, not both")
+		case user != nil:
+			id, err := normaliseUserID(user.Value)
+			if err != nil {
+				d.ds.add(d.doc.pos(user), addr, "subscribers_removed: %v", err)
+				continue
+			}
+			inline = append(inline, Subscriber{UserID: id, AlsoMember: also, Pos: d.doc.pos(item)})
+		case list != nil:
+			lists = append(lists, subscriberListRef{listRef{name: list.Value, pos: d.doc.pos(list)}, also})
+		default:
+			d.ds.add(d.doc.pos(item), addr, "subscribers_removed: an item needs a user_id or a member_list")
+		}
+	}
+	return inline, lists
 }
 
 // defaultGroupType is the group type of a loop, used when a group gives none.

@@ -107,7 +107,18 @@ type Group struct {
 	IsAIGenerated bool
 	// Members are de-duplicated, in the order first declared.
 	Members []Member
-	Pos     Pos
+	// ChatID is the chat_id the spec gives the group's create, in lower
+	// case; "" lets genuinctl generate one.
+	ChatID string
+	// PhonesInCreate sends the members given by phone in the group create
+	// rather than in an update right after it: their member ids then stay
+	// unknown.
+	PhonesInCreate bool
+	// SubscribersRemoved are the users who must not be subscribers of the
+	// group: its inline ones, then each member list's, de-duplicated by
+	// user id, keeping the first.
+	SubscribersRemoved []Subscriber
+	Pos                Pos
 }
 
 // Address returns the group's address: group/<community handle>/<key>, or
@@ -145,6 +156,23 @@ type Member struct {
 	Phone  string
 	Pos    Pos
 }
+
+// Subscriber is a user a group's subscribers_removed names: by user_id
+// (subscribers_removed takes member ids, and a user's member id is their
+// user id), written inline or in a member list.
+type Subscriber struct {
+	UserID string
+	// AlsoMember says that the user may also be a member of the group, on
+	// purpose (also_member: true).
+	AlsoMember bool
+	// Pos is where the user is written: the item of subscribers_removed,
+	// or the member in its member list.
+	Pos Pos
+}
+
+// Identity is the subscriber's identity string, "user:<id>", as member
+// identities are written.
+func (s Subscriber) Identity() string { return "user:" + s.UserID }
 
 // Identity is the member's stable identity string, "user:<id>" or
 // "phone:<digits>", used as the key of member records in the lockfile.

@@ -14,10 +14,11 @@
 //	              categories {existing, new}, is_ai_generated,
 //	              is_ai_generated_dp, is_ai_generated_banner,
 //	              users [{user_id}], type, actions [{action_id, access_type_id}]
-//	groups:       key, community (or community_id), name, description, tags, dp, topics,
+//	groups:       key, community (or community_id), chat_id, name, description, tags, dp, topics,
 //	              settings {discoverable}, type (default 4), template_id,
 //	              actions, is_ai_generated, recorded_video {...},
-//	              members [{user_id} | {phone}], member_lists [name...]
+//	              members [{user_id} | {phone}], member_lists [name...],
+//	              phones_in_create, subscribers_removed [{user_id, also_member} | {member_list, also_member}]
 //	member_lists: name, and one of members [...], file: x.yaml, csv: x.csv
 //	generators:   name, matrix {var: [values...] | {csv: x.csv}}, group
 //
@@ -70,13 +71,41 @@
 // one list and no inline members shares the list's slice, capped so that
 // appending copies.
 //
+// # Subscribers removed
+//
+// A group's subscribers_removed names users who must not be subscribers
+// (non-collaborators) of it: by user_id, or a member_list whose users are
+// all named. update_conversation's subscribers_removed takes member ids,
+// and only a user's is known offline (their user id), so a member list
+// holding a phone is an error where subscribers_removed names it (the
+// message gives the phone's position, never the number). The users are
+// the inline ones, then each list's, de-duplicated by user id, the first
+// kept, each at its position (the item, or the member in its list). A user
+// who is also one of the group's members (by user id) is an error at the
+// subscriber's position, unless its item says also_member: true: a member
+// is a collaborator, not a subscriber, so both at once is usually one list
+// used for both by mistake, while the Update Conversation guide's example
+// does it on purpose (it adds as a member the user it removes as a
+// subscriber).
+//
+// # Create options
+//
+// chat_id gives the group's create the chat_id the Create Group guide's
+// example sends: a version-4 UUID, stored in lower case, different for
+// every group of the spec (a duplicate is reported at the second naming
+// the first). phones_in_create sends phone members inside the create, as
+// that example does, rather than in an update right after it; their member
+// ids then stay unknown (the create's answer does not say which member a
+// phone became).
+//
 // # Generators
 //
 // A generator makes one group per row of its matrix, the cartesian product
 // of its variables (the first varying slowest): a list variable gives its
 // values, a CSV variable {csv: file} its rows. The group template's text
-// fields (key, community, name, description, dp, and the items of tags and
-// member_lists) are Go text/template strings evaluated for each row:
+// fields (key, community, community_id, chat_id, name, description, dp,
+// and the items of tags and member_lists) are Go text/template strings
+// evaluated for each row:
 // {{.topic}} is a list variable's value, {{.city.name}} a CSV variable's
 // column. Templates may also call lower, upper, trim and slug ("New York"
 // | slug is new-york). Other fields are copied as written. A generated

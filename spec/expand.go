@@ -68,6 +68,7 @@ type expandedGroup struct {
 	Key           string            `yaml:"key"`
 	Community     string            `yaml:"community,omitempty"`
 	CommunityID   string            `yaml:"community_id,omitempty"`
+	ChatID        string            `yaml:"chat_id,omitempty"`
 	Name          string            `yaml:"name"`
 	Description   string            `yaml:"description,omitempty"`
 	Tags          []string          `yaml:"tags,flow,omitempty"`
@@ -80,6 +81,15 @@ type expandedGroup struct {
 	IsAIGenerated bool              `yaml:"is_ai_generated,omitempty"`
 	Video         *expandedVideo    `yaml:"recorded_video,omitempty"`
 	Members       []expandedMember  `yaml:"members,omitempty"`
+	// PhonesInCreate and SubscribersRemoved follow member_lists in the
+	// schema, which expand writes out as members.
+	PhonesInCreate     bool                 `yaml:"phones_in_create,omitempty"`
+	SubscribersRemoved []expandedSubscriber `yaml:"subscribers_removed,omitempty"`
+}
+
+type expandedSubscriber struct {
+	UserID     string `yaml:"user_id"`
+	AlsoMember bool   `yaml:"also_member,omitempty"`
 }
 
 type expandedSettings struct {
@@ -131,9 +141,12 @@ func expandCommunity(c *Community) expandedCommunity {
 
 func expandGroup(g *Group) expandedGroup {
 	out := expandedGroup{
-		Key: g.Key, Community: g.Community, CommunityID: g.CommunityID, Name: g.Name, Description: g.Description,
+		Key: g.Key, Community: g.Community, CommunityID: g.CommunityID, ChatID: g.ChatID, Name: g.Name, Description: g.Description,
 		Tags: g.Tags, DP: g.DP, Topics: g.Topics, Type: g.Type, TemplateID: g.TemplateID,
-		Actions: expandActions(g.Actions), IsAIGenerated: g.IsAIGenerated,
+		Actions: expandActions(g.Actions), IsAIGenerated: g.IsAIGenerated, PhonesInCreate: g.PhonesInCreate,
+	}
+	for _, s := range g.SubscribersRemoved {
+		out.SubscribersRemoved = append(out.SubscribersRemoved, expandedSubscriber{UserID: s.UserID, AlsoMember: s.AlsoMember})
 	}
 	if g.Discoverable != nil {
 		out.Settings = &expandedSettings{Discoverable: g.Discoverable}

@@ -15,6 +15,7 @@ func TestExpandRoundTrip(t *testing.T) {
 		filepath.Join("testdata", "memberlists"),
 		filepath.Join("testdata", "generators"),
 		filepath.Join("testdata", "edge"),
+		filepath.Join("testdata", "subscribers"),
 		filepath.Join("..", "examples", "quickstart"),
 		filepath.Join("..", "examples", "gitops"),
 		filepath.Join("..", "examples", "campaign"),
@@ -63,5 +64,8 @@ func withoutPositions(d *Desired) {
 			members = nil
 		}
 		g.Members = members
+		for i := range g.SubscribersRemoved {
+			g.SubscribersRemoved[i].Pos = Pos{}
+		}
 	}
 }

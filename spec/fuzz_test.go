@@ -9,7 +9,7 @@ import (
 // FuzzLoad feeds arbitrary file contents to Load: it must never panic, and
 // every diagnostic must carry a position in the file.
 func FuzzLoad(f *testing.F) {
-	for _, dir := range []string{"good", "bad"} {
+	for _, dir := range []string{"good", "bad", "subscribers"} {
 		files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.yaml"))
 		for _, file := range files {
 			data, err := os.ReadFile(file)

@@ -17,7 +17,7 @@ const maxGenerated = 100_000
 
 // templated are the fields of a group template that are Go templates.
 var templated = map[string]bool{
-	"key": true, "community": true, "community_id": true, "name": true, "description": true,
+	"key": true, "community": true, "community_id": true, "chat_id": true, "name": true, "description": true,
 	"dp": true, "tags": true, "member_lists": true,
 }
 

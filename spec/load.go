@@ -147,6 +147,10 @@ type pendingGroup struct {
 	group        *Group
 	communityPos Pos // the position of its community reference; zero if unchecked
 	lists        []listRef
+	// subscriberLists are the member lists its subscribers_removed names.
+	subscriberLists []subscriberListRef
+	// chatIDPos is the position of its chat_id, when it gives one.
+	chatIDPos Pos
 	// generator is the address of the generator that made the group, or "".
 	generator string
 }
@@ -254,7 +258,11 @@ func (l *loader) addGroup(d *decoder, item *yaml.Node, generator string) {
 	if n := valueOf(item, "community"); n != nil && !d.flagged[n] {
 		p.communityPos = d.doc.pos(n)
 	}
+	if n := valueOf(item, "chat_id"); n != nil && !d.flagged[n] {
+		p.chatIDPos = d.doc.pos(n)
+	}
 	g := p.group
+	g.SubscribersRemoved, p.subscriberLists = d.subscribers(valueOf(item, "subscribers_removed"), itemAddress("groups", item))
 	byHandle, byID := valueOf(item, "community"), valueOf(item, "community_id")
 	switch {
 	case byHandle == nil && byID == nil:
@@ -281,12 +289,22 @@ func (l *loader) addGroup(d *decoder, item *yaml.Node, generator string) {
 func (l *loader) resolve() {
 	handles := l.desired.CommunityHandles()
 	r := &resolver{ds: &l.ds, reported: map[string]bool{}}
+	chats := map[string]*pendingGroup{}
 	for _, p := range l.groups {
 		g := p.group
 		if _, ok := l.desired.Communities[g.Community]; !ok && g.Community != "" && p.communityPos.Line != 0 {
 			r.errorf(p, p.communityPos, "unknown community %s%s; declare it under communities:", excerpt(g.Community), didYouMean(g.Community, handles))
 		}
+		if g.ChatID != "" {
+			if first, dup := chats[g.ChatID]; dup {
+				r.errorf(p, p.chatIDPos, "chat_id %s is also the chat_id of %s (%s): each group has its own", g.ChatID, first.group.Address(), first.chatIDPos)
+			} else {
+				chats[g.ChatID] = p
+			}
+		}
 		l.addListMembers(r, p)
+		l.addSubscriberLists(r, p)
+		checkSubscribers(r, p)
 	}
 }
 

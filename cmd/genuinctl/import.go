@@ -25,7 +25,10 @@ without recording the answer (a pending community create that now answers
 the chat_id of group/<handle>/<key>.
 
 The address must be declared in the spec: its values are taken as the
-applied ones. Without a read API the id cannot be verified: check it in the
+applied ones. An imported group owns no members yet and has removed no
+subscribers: the next apply adds the spec's members and sends its
+subscribers_removed. A group whose spec gives a chat_id is imported with
+that one only. Without a read API the id cannot be verified: check it in the
 Brand Control Center. Import makes no API call. The lockfile is genuin.lock
 in the spec root unless --lockfile names another; without --endpoint or
 GENUIN_ENDPOINT, import uses the endpoint the lockfile records.`,

@@ -19,7 +19,7 @@ type limitOptions struct {
 func (o *limitOptions) register(fs *pflag.FlagSet, withForce bool) {
 	d := reconcile.DefaultLimits
 	fs.IntVar(&o.limits.MaxCreates, "max-creates", d.MaxCreates, "most communities and groups one apply may create (creates cannot be undone); 0 for no cap")
-	fs.IntVar(&o.limits.MaxRemovals, "max-removals", d.MaxRemovals, "most members one apply may remove, over all groups; 0 for no cap")
+	fs.IntVar(&o.limits.MaxRemovals, "max-removals", d.MaxRemovals, "most members and subscribers one apply may remove, over all groups; 0 for no cap")
 	fs.Float64Var(&o.limits.MaxRemovalDelta, "max-removal-delta", d.MaxRemovalDelta,
 		fmt.Sprintf("largest fraction of a group's recorded members one apply may remove (groups under %d members are exempt); 0 for no cap", reconcile.MinMembersForDelta))
 	if withForce {

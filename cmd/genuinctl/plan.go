@@ -29,17 +29,22 @@ func newPlanCmd(e *env) *cobra.Command {
 		Short: "Show what apply would change, without calling the API",
 		Long: `Plan diffs the spec against the lockfile and prints what apply would do:
 communities and groups to create (with their first members), group updates
-(changed fields, members to add and remove), creates left pending by an
-interrupted apply, and changes the API cannot make (blocked), each with the
-reason and what to do. The summary counts the API calls apply will make
-and estimates how long they take at --parallelism and --rate, assuming
---assume-latency per request (retries not counted).
+(changed fields, members to add and remove, subscribers to remove), creates
+left pending by an interrupted apply, and changes the API cannot make
+(blocked), each with the reason and what to do. A user taken off a group's
+subscribers_removed is listed too: nothing is sent for them (no API
+subscribes anyone again), and apply only makes the lockfile forget the
+removal, so such an update counts as a change with no API call. The
+summary counts the API calls apply will make and estimates how long they
+take at --parallelism and --rate, assuming --assume-latency per request
+(retries not counted).
 
 Blocked changes are reported with their reason but are not pending
 changes: apply cannot make them, so --detailed-exitcode exits 0 for a plan
-with only blocked changes. Safety thresholds (--max-creates, --max-removals,
---max-removal-delta) are reported too; with --detailed-exitcode a plan over
-one exits 3.
+with only blocked changes. Safety thresholds (--max-creates,
+--max-removals, which counts the members and subscribers removed,
+--max-removal-delta) are reported too; with --detailed-exitcode a plan
+over one exits 3.
 
 Plan needs no network and no token: it is safe on pull requests from forks.
 There is no read API, so plan knows the platform only through the lockfile:

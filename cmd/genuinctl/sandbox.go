@@ -51,8 +51,15 @@ docs' examples use, so those examples work verbatim; --seed FILE replaces it.
 Two read-only, unauthenticated endpoints show what the platform holds, so a
 test checks the server's state rather than what the client believes:
 
-  GET /_sandbox/state     communities, groups, members, users, counters
-  GET /_sandbox/requests  the request log (method, path, status, code; never the token)
+  GET /_sandbox/state     communities, groups, members, subscribers, users, counters
+  GET /_sandbox/requests  the request log (method, path, status, code and the
+                          JSON body received; never the token, nor auth's body)
+
+Users subscribe to a group only through the app: the API cannot add a
+subscriber. To try subscribers_removed, a test fixture (no part of the
+Genuin API) adds one:
+
+  POST /_sandbox/subscribe  {"chat_id": "...", "user_id": "..."}
 
 With --data FILE the state survives restarts (saved atomically after each
 change). Faults exercise a client's retries: --latency/--jitter, --fail-rate

@@ -97,6 +97,7 @@ func runScripts(t *testing.T, bin string) {
 			"chatid":  cmdChatID,
 			"fault":   cmdFault,
 			"serve":   cmdServe,
+			"cmpjson": cmdCmpJSON,
 		},
 	})
 }
@@ -108,9 +109,14 @@ func runScripts(t *testing.T, bin string) {
 //	sandbox requests  print how many API requests the server received
 //	sandbox agents    print the User-Agent headers it received, one a line
 //	sandbox await N   wait (10s at most) until it has received N requests
+//	sandbox subscribe CHAT_ID USER_ID
+//	                  make a user a subscriber of a group, through the
+//	                  sandbox's test fixture (the API has no way to)
+//	sandbox body PATH print the JSON body of the last request to PATH (or,
+//	                  for a PATH ending in '/', below it) the server read
 func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: sandbox start|state|requests|agents|await N")
+		ts.Fatalf("usage: sandbox start|state|requests|agents|await N|subscribe CHAT_ID USER_ID|body PATH")
 	}
 	switch args[0] {
 	case "start":
@@ -133,8 +139,69 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Fatalf("sandbox await: fewer than %d requests after 10s", want)
 			}
 		}
+	case "subscribe":
+		if len(args) != 3 {
+			ts.Fatalf("usage: sandbox subscribe CHAT_ID USER_ID")
+		}
+		body, _ := json.Marshal(map[string]string{"chat_id": args[1], "user_id": args[2]})
+		client := &http.Client{Timeout: 10 * time.Second}
+		resp, err := client.Post(ts.Getenv("GENUIN_ENDPOINT")+"/_sandbox/subscribe", "application/json", bytes.NewReader(body))
+		ts.Check(err)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			ts.Fatalf("sandbox subscribe %s %s: %s (%s)", args[1], args[2], resp.Status, resp.Header.Get(sandbox.ReasonHeader))
+		}
+	case "body":
+		if len(args) != 2 {
+			ts.Fatalf("usage: sandbox body PATH")
+		}
+		var log []sandbox.RequestRecord
+		getJSON(ts, "/_sandbox/requests", &log)
+		for i := len(log) - 1; i >= 0; i-- {
+			r := log[i]
+			if r.Path == args[1] || strings.HasSuffix(args[1], "/") && strings.HasPrefix(r.Path, args[1]) {
+				if r.Body == nil {
+					ts.Fatalf("sandbox body: the last request to %s has no body in the log", args[1])
+				}
+				var out bytes.Buffer
+				ts.Check(json.Indent(&out, r.Body, "", "  "))
+				out.WriteByte('\n')
+				ts.Stdout().Write(out.Bytes())
+				return
+			}
+		}
+		ts.Fatalf("sandbox body: no request to %s", args[1])
 	default:
 		ts.Fatalf("sandbox: unknown subcommand %q", args[0])
+	}
+}
+
+// cmdCmpJSON compares two files (or stdout/stderr) as JSON values: the
+// same fields, values and JSON types, whatever the layout and key order.
+//
+//	cmpjson FILE1 FILE2
+func cmdCmpJSON(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: cmpjson FILE1 FILE2")
+	}
+	canonical := func(name string) string {
+		dec := json.NewDecoder(strings.NewReader(ts.ReadFile(name)))
+		dec.UseNumber() // 1 and 1.0 differ, as JSON types do
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			ts.Fatalf("cmpjson: %s: %v", name, err)
+		}
+		out, err := json.MarshalIndent(v, "", "  ") // maps: keys sorted
+		ts.Check(err)
+		return string(out)
+	}
+	a, b := canonical(args[0]), canonical(args[1])
+	switch {
+	case a == b && neg:
+		ts.Fatalf("%s and %s are the same JSON", args[0], args[1])
+	case a != b && !neg:
+		ts.Logf("%s:\n%s\n%s:\n%s", args[0], a, args[1], b)
+		ts.Fatalf("%s and %s differ as JSON", args[0], args[1])
 	}
 }
 
@@ -300,6 +367,9 @@ func describe(snap sandbox.Snapshot) string {
 				who = "phone " + m.Phone
 			}
 			members = append(members, "  member "+who+" role="+strconv.Itoa(m.Role))
+		}
+		for _, m := range g.Subscribers {
+			members = append(members, "  subscriber user "+m.UserID)
 		}
 		sort.Strings(members)
 		b.WriteString(strings.Join(members, "\n"))

@@ -11,7 +11,15 @@
 // and two read-only, unauthenticated inspection endpoints:
 //
 //	GET /_sandbox/state     the whole state as a Snapshot (also Server.Snapshot)
-//	GET /_sandbox/requests  the request log (also Server.Requests); never a token
+//	GET /_sandbox/requests  the request log (also Server.Requests), with the
+//	                        JSON body of each API request as received; never
+//	                        a token, and never auth's body (the API secret)
+//
+// and one test fixture, which is no part of the API (no Genuin server has
+// it): users subscribe to a group only through the app, so tests of
+// subscribers_removed seed subscribers with
+//
+//	POST /_sandbox/subscribe {"chat_id": ..., "user_id": ...}  (also Server.Subscribe)
 //
 // The package imports nothing of this module: it decodes requests with its
 // own structs written from the docs, so a wrong JSON tag in the client cannot
@@ -153,7 +161,11 @@
 //     and is not listed. members_removed and subscribers_removed list member
 //     objects (the docs show only empty lists). subscribers_added and
 //     requester_removed are always empty: no request field feeds them, and
-//     no endpoint adds subscribers, so groups start with none.
+//     no endpoint adds subscribers, so groups start with none; only the
+//     test fixture POST /_sandbox/subscribe adds one. A user may be both a
+//     member and a subscriber (the docs' example removes one user from
+//     both); subscribers_removed takes them off the subscribers only, and
+//     removing one who is not a subscriber is a no-op.
 //   - *_updated flags are true only when the value changed. tags has no
 //     flag (none is documented) but is applied. topics are a set: stored
 //     sorted and de-duplicated, compared as such.
@@ -165,5 +177,7 @@
 //   - If a save fails, the request gets 500 with code "500", the change
 //     stays in memory, and the next save writes it.
 //   - Inspection is unauthenticated and read-only; it never shows tokens or
-//     api keys.
+//     api keys. The request log keeps bodies of at most 64 KiB, for the
+//     latest 1,000 requests. The subscribe fixture is unauthenticated too,
+//     is not counted or logged as an API request, and saves like any change.
 package sandbox

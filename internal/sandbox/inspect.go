@@ -42,10 +42,24 @@ type RequestRecord struct {
 	Code   string    `json:"code"`             // envelope code: "200", "5216", ... ("" for a bare {} body)
 	Fault  string    `json:"fault,omitempty"`  // rate_limit, fail or lose
 	Reason string    `json:"reason,omitempty"` // why an error happened
+	// Body is the JSON body the sandbox read, as received, so that a test
+	// can check exactly what a client sent. It is left out for auth (it
+	// holds the API secret), for a body that is not JSON or is over
+	// maxLoggedBody, for a request refused before its body was read (a
+	// rate limit or failure fault, a wrong method), and for all but the
+	// latest maxLoggedBodies requests.
+	Body json.RawMessage `json:"body,omitempty"`
 }
 
 // maxLog bounds the request log; older entries are dropped first.
 const maxLog = 10000
+
+// maxLoggedBody and maxLoggedBodies bound the memory the log's bodies
+// take: 64 KiB each, for the latest 1,000 requests.
+const (
+	maxLoggedBody   = 64 << 10
+	maxLoggedBodies = 1000
+)
 
 // Snapshot returns a deep copy of the state.
 func (s *Server) Snapshot() Snapshot {
@@ -119,8 +133,9 @@ func (s *Server) Requests() []RequestRecord {
 	return out
 }
 
-// record counts and logs one API request.
-func (s *Server) record(endpoint string, r *http.Request, rep reply, fault string) {
+// record counts and logs one API request, with the body it read (nil
+// when it read none).
+func (s *Server) record(endpoint string, r *http.Request, rep reply, fault string, body []byte) {
 	code := ""
 	switch c := rep.code.(type) {
 	case int:
@@ -131,6 +146,9 @@ func (s *Server) record(endpoint string, r *http.Request, rep reply, fault strin
 	rec := RequestRecord{
 		Time: s.now().UTC(), Method: r.Method, Path: r.URL.Path,
 		Status: rep.status, Code: code, Fault: fault, Reason: rep.reason,
+	}
+	if endpoint != epAuth.name && len(body) <= maxLoggedBody && json.Valid(body) {
+		rec.Body = slices.Clone(body)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -148,9 +166,13 @@ func (s *Server) record(endpoint string, r *http.Request, rep reply, fault strin
 		s.log = slices.Delete(s.log, 0, len(s.log)-maxLog+1)
 	}
 	s.log = append(s.log, rec)
+	if n := len(s.log) - maxLoggedBodies - 1; n >= 0 {
+		s.log[n].Body = nil
+	}
 }
 
-// inspect serves the read-only, unauthenticated inspection endpoints.
+// inspect serves the read-only, unauthenticated inspection endpoints, and
+// the subscribe fixture beside them (see fixture.go).
 func (s *Server) inspect(w http.ResponseWriter, r *http.Request) {
 	var v any
 	switch r.URL.Path {
@@ -158,8 +180,11 @@ func (s *Server) inspect(w http.ResponseWriter, r *http.Request) {
 		v = s.Snapshot()
 	case "/_sandbox/requests":
 		v = s.Requests()
+	case "/_sandbox/subscribe":
+		s.subscribe(w, r)
+		return
 	default:
-		writeReply(w, fail(http.StatusNotFound, "404", "Not Found", "inspection endpoints: /_sandbox/state, /_sandbox/requests"))
+		writeReply(w, fail(http.StatusNotFound, "404", "Not Found", "inspection endpoints: /_sandbox/state, /_sandbox/requests; test fixture: POST /_sandbox/subscribe"))
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {

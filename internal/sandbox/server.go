@@ -131,7 +131,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != ep.method {
 		rep := fail(http.StatusMethodNotAllowed, "405", "Method Not Allowed", "use "+ep.method)
 		rep.header = http.Header{"Allow": {ep.method}}
-		s.record(ep.name, r, rep, "")
+		s.record(ep.name, r, rep, "", nil)
 		writeReply(w, rep)
 		return
 	}
@@ -139,7 +139,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if d.limited {
 		rep := fail(http.StatusTooManyRequests, "429", "Too Many Requests", "fault injected by the sandbox: rate limit")
 		rep.header = http.Header{"Retry-After": {fmt.Sprint(d.retryAfter)}}
-		s.record(ep.name, r, rep, faultRateLimit)
+		s.record(ep.name, r, rep, faultRateLimit, nil)
 		writeReply(w, rep)
 		return
 	}
@@ -154,36 +154,37 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.fail {
 		rep := fail(http.StatusServiceUnavailable, "503", "Service Unavailable", "fault injected by the sandbox: failure")
-		s.record(ep.name, r, rep, faultFail)
+		s.record(ep.name, r, rep, faultFail, nil)
 		writeReply(w, rep)
 		return
 	}
-	rep := s.serveAPI(ep, chatID, r)
+	rep, body := s.serveAPI(ep, chatID, r)
 	if d.lose {
-		s.record(ep.name, r, rep, faultLose)
+		s.record(ep.name, r, rep, faultLose, body)
 		drop(w)
 		return
 	}
-	s.record(ep.name, r, rep, "")
+	s.record(ep.name, r, rep, "", body)
 	writeReply(w, rep)
 }
 
-// serveAPI reads the body, applies the request and saves any change.
-func (s *Server) serveAPI(ep endpoint, chatID string, r *http.Request) reply {
+// serveAPI reads the body, applies the request and saves any change. It
+// returns the body it read too, for the request log.
+func (s *Server) serveAPI(ep endpoint, chatID string, r *http.Request) (reply, []byte) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil || len(body) > maxBody {
 		if ep.name == epCommunity.name || ep.name == epGroup.name {
-			return badCreate("body unreadable or over %d bytes", maxBody)
+			return badCreate("body unreadable or over %d bytes", maxBody), nil
 		}
-		return bad1099("body unreadable or over %d bytes", maxBody)
+		return bad1099("body unreadable or over %d bytes", maxBody), nil
 	}
 	rep, gen := s.apply(ep, r, &apiRequest{body: body, chatID: chatID})
 	if gen > 0 {
 		if err := s.flush(gen, false); err != nil {
-			return fail(http.StatusInternalServerError, "500", "sandbox could not save its state", err.Error())
+			return fail(http.StatusInternalServerError, "500", "sandbox could not save its state", err.Error()), body
 		}
 	}
-	return rep
+	return rep, body
 }
 
 // apply authenticates and runs the handler under the state lock. gen is

@@ -191,12 +191,18 @@ var InvalidLockfiles = []InvalidLockfile{
 		at: `"status": "created"`, Message: "community/acme: a created community must have its community_id", Schema: true},
 	{Name: "create_members on a created group", edits: []edit{{`"status": "pending"`, `"status": "created"`}},
 		at: `"create_members"`, Message: "group/acme/two: create_members belong to a pending create only, not to a created group", Schema: true},
-	{Name: "create_members not by user id", edits: []edit{{`"user:u2"`, `"phone:91"`}},
-		at: `"create_members"`, Message: `group/acme/two: create_members[0] "phone:91" is not user:<id>`, Schema: true},
+	{Name: "create_members not an identity", edits: []edit{{`"user:u2"`, `"u2"`}},
+		at: `"create_members"`, Message: `group/acme/two: create_members[0] "u2" is not user:<id> or phone:<digits>`, Schema: true},
+	{Name: "subscribers_removed not by user id", edits: []edit{{`"chat_id": "chat-3"`, `"chat_id": "chat-3", "subscribers_removed": ["phone:919876543210"]`}},
+		at: `"subscribers_removed"`, Message: `group/f2a05adb-93ce-4a19-b003-3523fa745667/p: subscribers_removed[0] "phone:919876543210" is not user:<id>`, Schema: true},
+	{Name: "subscribers_removed twice", edits: []edit{{`"chat_id": "chat-3"`, `"chat_id": "chat-3", "subscribers_removed": ["user:u1", "user:u1"]`}},
+		at: `"subscribers_removed"`, Message: `group/f2a05adb-93ce-4a19-b003-3523fa745667/p: subscribers_removed[1] "user:u1" is listed twice`, Schema: true},
+	{Name: "subscribers_removed a string", edits: []edit{{`"chat_id": "chat-3"`, `"chat_id": "chat-3", "subscribers_removed": "user:u1"`}},
+		at: `"user:u1"`, nth: 2, Message: `group/f2a05adb-93ce-4a19-b003-3523fa745667/p: subscribers_removed must be an array, not a string`, Schema: true},
 	{Name: "create_members twice", edits: []edit{{`"user:u3"`, `"user:u2"`}},
 		at: `"create_members"`, Message: `group/acme/two: create_members[1] "user:u2" is listed twice`, Schema: true},
 	{Name: "create_members with an empty id", edits: []edit{{`"user:u3"`, `"user:"`}},
-		at: `"create_members"`, Message: `group/acme/two: create_members[1] "user:" is not user:<id>`, Schema: true},
+		at: `"create_members"`, Message: `group/acme/two: create_members[1] "user:" is not user:<id> or phone:<digits>`, Schema: true},
 	{Name: "fields null", edits: []edit{{`"fields": {
         "name": "Two"
       }`, `"fields": null`}},
@@ -270,7 +276,23 @@ var ValidLockfiles = map[string]string{
   "lineage": "0f2c3a52-6f4e-4c55-9c1e-5e0e1d2b3c4d",`, `"lineage": "0f2c3a52-6f4e-4c55-9c1e-5e0e1d2b3c4d",
   "format_version": 1,`, 1),
 	"an explicit empty community": strings.Replace(baseLockfile, `"community_id": "f2a05adb`, `"community": "", "community_id": "f2a05adb`, 1),
-	"empty optional collections":  strings.Replace(baseLockfile, `"chat_id": "chat-3"`, `"chat_id": "chat-3", "fields": {}, "members": {}, "create_members": []`, 1),
+	"empty optional collections":  strings.Replace(baseLockfile, `"chat_id": "chat-3"`, `"chat_id": "chat-3", "fields": {}, "members": {}, "create_members": [], "subscribers_removed": []`, 1),
+}
+
+// NewerLockfiles are lockfiles in genuinctl's own formatting that use
+// what format 1 gained since its first release (optional keys, which a
+// lockfile without them never shows): Parse accepts each and Marshal
+// gives it back byte for byte.
+var NewerLockfiles = map[string]string{
+	// Subscribers removed from a group.
+	"subscribers removed": strings.Replace(baseLockfile, `"chat_id": "chat-3"`, `"chat_id": "chat-3",
+      "subscribers_removed": [
+        "user:u4",
+        "user:u5"
+      ]`, 1),
+	// A pending create that sends a phone member (phones_in_create).
+	"a phone member in a pending create": strings.Replace(baseLockfile, `"user:u3"`, `"user:u3",
+        "phone:919876543210"`, 1),
 }
 
 // emptyLockfile has no records.

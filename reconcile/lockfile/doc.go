@@ -30,8 +30,8 @@
 //     are addresses, a community's handle equal to its address's, a created
 //     community with its community_id, known statuses, a non-empty chat_id
 //     no other group has, a group's community equal to its address's, member
-//     identities, create_members only on a pending group, 0 <= serial <
-//     MaxInt64. A journal's header and entries are held to the same rules,
+//     identities, create_members only on a pending group, subscribers_removed
+//     user:<id> identities listed once, 0 <= serial < MaxInt64. A journal's header and entries are held to the same rules,
 //     and each entry is checked as Record checks it while it is replayed.
 //     A group's community need not be recorded ("state rm" may forget it).
 //   - Record refuses an entry that would break a rule (a record that does
@@ -49,6 +49,14 @@
 //     recorded); Close never creates, truncates or removes a journal it
 //     did not write.
 //   - The serial grows by one on every write that changes content.
+//   - Format 1 grows only by optional keys: a group's subscribers_removed
+//     (and an OpMembers entry's subscribers_removed and
+//     subscribers_forgotten), and phone:<digits> identities in
+//     create_members. A lockfile that does not use them is read and
+//     written byte for byte as before; a genuinctl older than them
+//     refuses one that does (an unknown key, an identity its
+//     create_members does not take), rather than drop what it does not
+//     know.
 //
 // The package imports nothing else of genuinctl's: records keep the applied
 // values of fields as canonical JSON keyed by field name, and the reconciler

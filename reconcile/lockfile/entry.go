@@ -21,7 +21,8 @@ const (
 	// OpFields records field values applied by an update (Cleared lists the
 	// fields cleared).
 	OpFields Op = "fields"
-	// OpMembers records members added (identity → member id) and removed.
+	// OpMembers records members added (identity → member id) and removed,
+	// and subscribers removed and forgotten.
 	OpMembers Op = "members"
 	// OpDelete forgets a record.
 	OpDelete Op = "delete"
@@ -46,9 +47,13 @@ type Entry struct {
 	// Fields and Cleared come with OpFields.
 	Fields  Fields   `json:"fields,omitempty"`
 	Cleared []string `json:"cleared,omitempty"`
-	// Added and Removed come with OpMembers.
-	Added   map[string]string `json:"added,omitempty"`
-	Removed []string          `json:"removed,omitempty"`
+	// Added and Removed come with OpMembers, and so do the subscribers
+	// removed (sent in subscribers_removed and answered) and forgotten
+	// (taken off the spec's subscribers_removed): "user:<id>" identities.
+	Added                map[string]string `json:"added,omitempty"`
+	Removed              []string          `json:"removed,omitempty"`
+	SubscribersRemoved   []string          `json:"subscribers_removed,omitempty"`
+	SubscribersForgotten []string          `json:"subscribers_forgotten,omitempty"`
 	// To comes with OpMove: the record's new address.
 	To string `json:"to,omitempty"`
 }
@@ -117,6 +122,7 @@ func (s *State) apply(e *Entry) error {
 			g := *e.Group
 			g.Fields, g.Members = maps.Clone(g.Fields), maps.Clone(g.Members)
 			g.CreateMembers = slices.Clone(g.CreateMembers)
+			g.SubscribersRemoved = slices.Clone(g.SubscribersRemoved)
 			s.Groups[e.Address] = &g
 		default:
 			return fmt.Errorf("put %s: no record", e.Address)
@@ -154,6 +160,7 @@ func (s *State) apply(e *Entry) error {
 		for _, id := range e.Removed {
 			delete(g.Members, id)
 		}
+		g.SubscribersRemoved = subscribersAfter(g.SubscribersRemoved, e.SubscribersRemoved, e.SubscribersForgotten)
 	case OpDelete:
 		delete(s.Communities, e.Address)
 		delete(s.Groups, e.Address)
@@ -174,7 +181,9 @@ func (s *State) apply(e *Entry) error {
 }
 
 // ConfirmCreateMembers moves the members a confirmed create sent into
-// Members: a member added by user id has its user id as member id.
+// Members: a member added by user id has its user id as member id; one
+// added by phone has none known (the create's answer does not say which
+// member a phone became), as after a lost answer.
 func (g *Group) ConfirmCreateMembers() {
 	if len(g.CreateMembers) == 0 {
 		return
@@ -184,7 +193,32 @@ func (g *Group) ConfirmCreateMembers() {
 	}
 	for _, id := range g.CreateMembers {
 		user, _ := strings.CutPrefix(id, "user:")
+		if strings.HasPrefix(id, "phone:") {
+			user = ""
+		}
 		g.Members[id] = user
 	}
 	g.CreateMembers = nil
+}
+
+// subscribersAfter is a group's sorted list of subscribers removed, with
+// removed added and forgotten taken out; nil when none remain.
+func subscribersAfter(recorded, removed, forgotten []string) []string {
+	if len(removed) == 0 && len(forgotten) == 0 {
+		return recorded
+	}
+	out := append(slices.Clone(recorded), removed...)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(forgotten) > 0 {
+		drop := make(map[string]bool, len(forgotten))
+		for _, id := range forgotten {
+			drop[id] = true
+		}
+		out = slices.DeleteFunc(out, func(id string) bool { return drop[id] })
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }

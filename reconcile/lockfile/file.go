@@ -310,6 +310,9 @@ func (s *State) normalize() {
 		if len(g.CreateMembers) == 0 {
 			g.CreateMembers = nil
 		}
+		if len(g.SubscribersRemoved) == 0 {
+			g.SubscribersRemoved = nil
+		}
 	}
 }
 

@@ -54,6 +54,12 @@ func TestJournalValidation(t *testing.T) {
 			[]string{`2: delete group/acme/one: a delete entry takes no id`}},
 		{"members not identities", []string{`{"op":"members","address":"group/acme/one","removed":["u1"]}`},
 			[]string{`2: members group/acme/one: member "u1" is not user:<id> or phone:<digits>`}},
+		{"subscribers not by user id", []string{`{"op":"members","address":"group/acme/one","subscribers_removed":["phone:919876543210"]}`},
+			[]string{`2: members group/acme/one: subscriber "phone:919876543210" is not user:<id>`}},
+		{"subscribers forgotten not by user id", []string{`{"op":"members","address":"group/acme/one","subscribers_forgotten":["u1"]}`},
+			[]string{`2: members group/acme/one: subscriber "u1" is not user:<id>`}},
+		{"subscribers on a community", []string{`{"op":"members","address":"community/acme","subscribers_removed":["user:u1"]}`},
+			[]string{`2: members community/acme: a members entry applies to a group only`}},
 		{"unknown key", []string{`{"op":"delete","address":"group/acme/one","surprise":1}`},
 			[]string{`2: unknown key "surprise" in entry`}},
 		{"key in another case", []string{`{"OP":"delete","address":"group/acme/one"}`},
@@ -109,6 +115,40 @@ func TestJournalValidation(t *testing.T) {
 	}
 }
 
+// TestJournalReplaysSubscribers: the subscribers an apply removed and
+// forgot are recorded, sorted and once each, and written to the lockfile;
+// a lockfile that never had any has no key for them.
+func TestJournalReplaysSubscribers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "genuin.lock")
+	must(t, os.WriteFile(path, []byte(baseLockfile), 0o644))
+	lines := []string{journalHeaderLine,
+		`{"op":"members","address":"group/acme/one","subscribers_removed":["user:s3","user:s1"]}`,
+		`{"op":"members","address":"group/acme/one","added":{"user:u9":"u9"},"subscribers_removed":["user:s2","user:s1"]}`,
+		`{"op":"members","address":"group/acme/one","subscribers_forgotten":["user:s3","user:s9"]}`,
+	}
+	must(t, os.WriteFile(JournalPath(path), checksummed([]byte(strings.Join(lines, "\n")+"\n")), 0o644))
+	f, err := Load(path)
+	must(t, err)
+	g := f.State().Groups["group/acme/one"]
+	if got := strings.Join(g.SubscribersRemoved, ","); got != "user:s1,user:s2" {
+		t.Errorf("subscribers removed = %s", got)
+	}
+	if g.Members["user:u9"] != "u9" {
+		t.Errorf("members = %v", g.Members)
+	}
+	out, err := Marshal(f.State())
+	must(t, err)
+	if !strings.Contains(string(out), `"subscribers_removed": [
+        "user:s1",
+        "user:s2"
+      ]`) || strings.Count(string(out), "subscribers_removed") != 1 {
+		t.Errorf("lockfile:\n%s", out)
+	}
+	if _, err := Parse("again", out); err != nil {
+		t.Error(err)
+	}
+}
+
 // TestJournalReplayIsChecked: entries that are well formed but do not
 // apply to the lockfile they follow are refused at their line.
 func TestJournalReplayIsChecked(t *testing.T) {
@@ -152,6 +192,8 @@ func FuzzJournal(f *testing.F) {
 		`{"op":"created","address":"group/acme/x","id":"gx","share_url":"https://x"}` + "\n" +
 		`{"op":"fields","address":"group/acme/x","fields":{"name":"X","settings.discoverable":true},"cleared":["tags"]}` + "\n" +
 		`{"op":"members","address":"group/acme/x","added":{"phone:91":"m1"},"removed":["user:a"]}` + "\n" +
+		`{"op":"members","address":"group/acme/x","subscribers_removed":["user:s1","user:s2"]}` + "\n" +
+		`{"op":"members","address":"group/acme/x","subscribers_forgotten":["user:s1"]}` + "\n" +
 		`{"op":"move","address":"group/acme/x","to":"group/acme/y"}` + "\n" +
 		`{"op":"put","address":"community/new","community":{"handle":"new","status":"pending"}}` + "\n" +
 		`{"op":"created","address":"community/new","id":"cn"}` + "\n" +

@@ -103,6 +103,9 @@ func TestSchemaAgreesWithParse(t *testing.T) {
 	for name, content := range lockfile.ValidLockfiles {
 		valid[name] = content
 	}
+	for name, content := range lockfile.NewerLockfiles {
+		valid[name] = content
+	}
 	for name, content := range valid {
 		doc, err := decodeJSON([]byte(content))
 		if err != nil {
@@ -135,6 +138,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(lockfile.BaseLockfile))
 	f.Add([]byte(lockfile.EmptyLockfile))
 	for _, content := range lockfile.ValidLockfiles {
+		f.Add([]byte(content))
+	}
+	for _, content := range lockfile.NewerLockfiles {
 		f.Add([]byte(content))
 	}
 	for _, c := range lockfile.InvalidLockfiles {

@@ -47,7 +47,7 @@ var (
 	groupShape = &shape{kind: objectKind, required: []string{"status", "chat_id"}, props: map[string]*shape{
 		"community": stringShape, "community_id": stringShape, "status": stringShape, "chat_id": stringShape,
 		"group_id": stringShape, "share_url": stringShape, "fields": fieldsShape, "members": stringMap,
-		"create_members": stringList,
+		"create_members": stringList, "subscribers_removed": stringList,
 	}}
 	lockfileShape = &shape{kind: objectKind,
 		required: []string{"format_version", "lineage", "serial", "endpoint", "communities", "groups"},
@@ -61,7 +61,8 @@ var (
 	entryShape = &shape{kind: objectKind, required: []string{"op", "address"}, props: map[string]*shape{
 		"op": stringShape, "address": stringShape, "community": communityShape, "group": groupShape,
 		"id": stringShape, "share_url": stringShape, "fields": fieldsShape, "cleared": stringList,
-		"added": stringMap, "removed": stringList, "to": stringShape,
+		"added": stringMap, "removed": stringList, "subscribers_removed": stringList,
+		"subscribers_forgotten": stringList, "to": stringShape,
 	}}
 )
 

@@ -63,10 +63,16 @@ type Group struct {
 	// the member was sent but the API did not say which id it has.
 	Members map[string]string `json:"members,omitempty"`
 	// CreateMembers are the members a pending create sends ("user:<id>"
-	// identities), journalled with its intent so that a re-send repeats
+	// identities, and "phone:<digits>" ones for a group whose phones ride
+	// in its create), journalled with its intent so that a re-send repeats
 	// exactly the request that may already have been applied. Confirming
 	// the create moves them into Members; a created record has none.
 	CreateMembers []string `json:"create_members,omitempty"`
+	// SubscribersRemoved are the users this tool removed from the group's
+	// subscribers ("user:<id>" identities, sorted): each removal is sent
+	// once. Optional in format 1: a lockfile without it is unchanged, and
+	// a genuinctl older than the field refuses one that has it.
+	SubscribersRemoved []string `json:"subscribers_removed,omitempty"`
 }
 
 // New returns an empty state with a fresh lineage, bound to endpoint.

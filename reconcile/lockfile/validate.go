@@ -36,8 +36,9 @@ import (
 //     member's member id is <id> (a member added by user_id has its user
 //     id as member id: another id would remove someone else), or "" for
 //     an add whose answer was lost (reconcile re-sends it);
-//     create_members, only on a pending group, lists distinct user:<id>
-//     identities.
+//     create_members, only on a pending group, lists distinct member
+//     identities (user:<id>, or phone:<digits> for phones sent in the
+//     create); subscribers_removed lists distinct user:<id> identities.
 //
 // A group's community need not be recorded: "state rm" may forget a
 // community and keep its groups.
@@ -289,14 +290,27 @@ func groupProblems(addr string, g *Group) []recordProblem {
 	if len(g.CreateMembers) > 0 && g.Status != StatusPending {
 		probs = append(probs, recordProblem{[]string{"create_members"}, "create_members belong to a pending create only, not to a " + g.Status + " group"})
 	}
-	seen := make(map[string]bool, len(g.CreateMembers))
-	for i, id := range g.CreateMembers {
-		field := []string{"create_members", fmt.Sprintf("[%d]", i)}
+	probs = append(probs, identityListProblems("create_members", g.CreateMembers, false)...)
+	probs = append(probs, identityListProblems("subscribers_removed", g.SubscribersRemoved, true)...)
+	return probs
+}
+
+// identityListProblems checks a record's list of member identities, named
+// name: each valid (user:<id> only, for userOnly) and listed once.
+func identityListProblems(name string, ids []string, userOnly bool) []recordProblem {
+	var probs []recordProblem
+	want := "user:<id> or phone:<digits>"
+	if userOnly {
+		want = "user:<id>"
+	}
+	seen := make(map[string]bool, len(ids))
+	for i, id := range ids {
+		field := []string{name, fmt.Sprintf("[%d]", i)}
 		switch {
-		case !validIdentity(id, true):
-			probs = append(probs, recordProblem{field, fmt.Sprintf("create_members[%d] %q is not user:<id>", i, id)})
+		case !validIdentity(id, userOnly):
+			probs = append(probs, recordProblem{field, fmt.Sprintf("%s[%d] %q is not %s", name, i, id, want)})
 		case seen[id]:
-			probs = append(probs, recordProblem{field, fmt.Sprintf("create_members[%d] %q is listed twice", i, id)})
+			probs = append(probs, recordProblem{field, fmt.Sprintf("%s[%d] %q is listed twice", name, i, id)})
 		}
 		seen[id] = true
 	}
@@ -331,7 +345,7 @@ func (e *Entry) problem() *recordProblem {
 	case OpFields:
 		allowed = []string{"fields", "cleared"}
 	case OpMembers:
-		allowed = []string{"added", "removed"}
+		allowed = []string{"added", "removed", "subscribers_removed", "subscribers_forgotten"}
 	case OpMove:
 		allowed = []string{"to"}
 	case OpDelete:
@@ -394,6 +408,16 @@ func (e *Entry) problem() *recordProblem {
 				return fail("removed", "member %q is not user:<id> or phone:<digits>", id)
 			}
 		}
+		for _, id := range e.SubscribersRemoved {
+			if !validIdentity(id, true) {
+				return fail("subscribers_removed", "subscriber %q is not user:<id>", id)
+			}
+		}
+		for _, id := range e.SubscribersForgotten {
+			if !validIdentity(id, true) {
+				return fail("subscribers_forgotten", "subscriber %q is not user:<id>", id)
+			}
+		}
 	case OpMove:
 		if p := needGroup(); p != nil {
 			return p
@@ -427,6 +451,8 @@ func (e *Entry) payload() []string {
 	add(e.Cleared != nil, "cleared")
 	add(e.Added != nil, "added")
 	add(e.Removed != nil, "removed")
+	add(e.SubscribersRemoved != nil, "subscribers_removed")
+	add(e.SubscribersForgotten != nil, "subscribers_forgotten")
 	add(e.To != "", "to")
 	return names
 }

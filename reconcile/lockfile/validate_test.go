@@ -66,6 +66,20 @@ func TestValidLockfilesLoad(t *testing.T) {
 	}
 }
 
+// TestNewerLockfilesLoad: what format 1 gained since its first release
+// loads, and is written back byte for byte.
+func TestNewerLockfilesLoad(t *testing.T) {
+	for name, content := range NewerLockfiles {
+		t.Run(name, func(t *testing.T) {
+			st, err := Parse("genuin.lock", []byte(content))
+			must(t, err)
+			if got, _ := Marshal(st); string(got) != content {
+				t.Errorf("written back as:\n%s", got)
+			}
+		})
+	}
+}
+
 // TestAllProblemsAreReported: several problems come back together, sorted
 // by position, each on its own line.
 func TestAllProblemsAreReported(t *testing.T) {

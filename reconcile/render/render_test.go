@@ -29,6 +29,7 @@ func samplePlan() *reconcile.Plan {
 				MembersAdded: []reconcile.Member{
 					{Identity: "user:abcd1234-5678-90ef-1112-234567890111", UserID: "abcd1234-5678-90ef-1112-234567890111"},
 					{Identity: "phone:919876543210", Phone: "919876543210"},
+					{Identity: "phone:919800000001", Phone: "919800000001", InCreate: true},
 				}},
 			{Address: "group/genuin-community/welcome", Kind: "group", Action: reconcile.ActionUpdate, Calls: 1,
 				ChatID: "11111111-2222-4333-8444-555555555555", Source: "examples/quickstart/groups.yaml:18:5",
@@ -36,8 +37,10 @@ func samplePlan() *reconcile.Plan {
 					{Name: "description", Before: raw(`"old"`)},
 					{Name: "name", Before: raw(`"Welcome"`), After: raw(`"Welcome Lounge"`)},
 				},
-				MembersAdded:   []reconcile.Member{{Identity: "user:345e1234-5678-90ef-2345-678912341234", UserID: "345e1234-5678-90ef-2345-678912341234"}},
-				MembersRemoved: []reconcile.Member{{Identity: "phone:919812345678", Phone: "919812345678", MemberID: "9a42d4ed-3720-49cb-8697-57d7e8269b9d"}}},
+				MembersAdded:         []reconcile.Member{{Identity: "user:345e1234-5678-90ef-2345-678912341234", UserID: "345e1234-5678-90ef-2345-678912341234"}},
+				MembersRemoved:       []reconcile.Member{{Identity: "phone:919812345678", Phone: "919812345678", MemberID: "9a42d4ed-3720-49cb-8697-57d7e8269b9d"}},
+				SubscribersRemoved:   []reconcile.Member{{Identity: "user:b12f13af-ef5a-4906-b0a0-2995e106200d", UserID: "b12f13af-ef5a-4906-b0a0-2995e106200d"}},
+				SubscribersForgotten: []reconcile.Member{{Identity: "user:22222222-2222-4222-8222-222222222222", UserID: "22222222-2222-4222-8222-222222222222"}}},
 			{Address: "group/genuin-community/welcome", Kind: "group", Action: reconcile.ActionBlocked,
 				ChatID: "11111111-2222-4333-8444-555555555555", Source: "examples/quickstart/groups.yaml:18:5",
 				Fields: []reconcile.FieldChange{{Name: "type", Before: raw(`4`), After: raw(`3`)}},
@@ -76,7 +79,7 @@ func TestTextMasksPhonesByDefault(t *testing.T) {
 	if err := Text(&b, samplePlan(), TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(b.Bytes(), []byte("919876543210")) || bytes.Contains(b.Bytes(), []byte("919812345678")) {
+	if bytes.Contains(b.Bytes(), []byte("919876543210")) || bytes.Contains(b.Bytes(), []byte("919812345678")) || bytes.Contains(b.Bytes(), []byte("919800000001")) {
 		t.Errorf("a phone number leaked into the text plan:\n%s", b.String())
 	}
 }
@@ -91,8 +94,24 @@ func TestTextCapsLongMemberLists(t *testing.T) {
 	if err := Text(&b, p, TextOptions{MaxMembers: 5}); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(b.Bytes(), []byte("… and 27 more members")) {
+	if !bytes.Contains(b.Bytes(), []byte("… and 28 more members")) {
 		t.Errorf("long member list not folded:\n%s", b.String())
+	}
+}
+
+func TestTextCapsLongSubscriberLists(t *testing.T) {
+	p := samplePlan()
+	c := p.Changes[2]
+	for range 30 {
+		c.SubscribersRemoved = append(c.SubscribersRemoved, reconcile.Member{Identity: "user:x", UserID: "x"})
+		c.SubscribersForgotten = append(c.SubscribersForgotten, reconcile.Member{Identity: "user:y", UserID: "y"})
+	}
+	var b bytes.Buffer
+	if err := Text(&b, p, TextOptions{MaxMembers: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b.Bytes(), []byte("- … and 26 more subscribers")) || !bytes.Contains(b.Bytes(), []byte("      … and 26 more subscribers")) {
+		t.Errorf("long subscriber lists not folded:\n%s", b.String())
 	}
 }
 

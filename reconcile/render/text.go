@@ -92,6 +92,7 @@ func (t *textWriter) change(c *reconcile.Change) {
 	}
 	t.members("+", green, c.MembersAdded)
 	t.members("-", red, c.MembersRemoved)
+	t.subscribers(c.SubscribersRemoved, c.SubscribersForgotten)
 	if c.Hint != "" {
 		t.printf("    hint: %s\n", c.Hint)
 	}
@@ -135,6 +136,29 @@ func (t *textWriter) members(mark, color string, ms []reconcile.Member) {
 	}
 }
 
+// subscribers lists the subscribers an update removes, then those whose
+// removal it forgets, which it sends nothing for.
+func (t *textWriter) subscribers(removed, forgotten []reconcile.Member) {
+	for i, m := range removed {
+		if i == t.opts.MaxMembers {
+			t.printf("    %s … and %d more subscribers (the JSON plan lists all)\n", t.paint(red, "-"), len(removed)-i)
+			break
+		}
+		t.printf("    %s subscriber %s\n", t.paint(red, "-"), t.member(m))
+	}
+	if len(forgotten) == 0 {
+		return
+	}
+	t.printf("    taken off subscribers_removed: nothing is sent (no API subscribes anyone again); the lockfile forgets the removal of\n")
+	for i, m := range forgotten {
+		if i == t.opts.MaxMembers {
+			t.printf("      … and %d more subscribers (the JSON plan lists all)\n", len(forgotten)-i)
+			return
+		}
+		t.printf("      subscriber %s\n", t.member(m))
+	}
+}
+
 func (t *textWriter) member(m reconcile.Member) string {
 	var s string
 	if m.UserID != "" {
@@ -144,6 +168,9 @@ func (t *textWriter) member(m reconcile.Member) string {
 	}
 	if m.MemberID != "" && m.MemberID != m.UserID {
 		s += " (member_id " + m.MemberID + ")"
+	}
+	if m.InCreate && m.UserID == "" {
+		s += " (sent in the create: its member id stays unknown)"
 	}
 	return s
 }
