@@ -45,8 +45,8 @@ func newApplyCmd(e *env) *cobra.Command {
 		Short: "Make the API calls that bring the platform to the spec",
 		Long: `Apply computes the plan, shows it, asks for "yes" (on a terminal; unattended
 runs must pass --auto-approve), then calls the Genuin API: community create,
-group create, and update_conversation with exactly the members_added and
-members_removed deltas. Every result is written to the lockfile before the
+group create, and update_conversation with exactly the members_added,
+members_removed and subscribers_removed deltas. Every result is written to the lockfile before the
 worker that got it sends its next request, so an apply that fails or is
 interrupted loses nothing: run it again and it converges. A community whose create fails holds back
 its groups: they are counted in its error, and the next apply creates them.
