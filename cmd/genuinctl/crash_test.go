@@ -34,10 +34,30 @@ import (
 // can run it big:
 //
 //	GENUINCTL_CRASH_GROUPS=500 GENUINCTL_CRASH_KILLS=100 go test ./cmd/genuinctl -run Crash -v -timeout 1h
+//
+// It runs once for each N of GENUINCTL_CRASH_PARALLELISM, a
+// comma-separated list, passing --parallelism N to every apply ("default"
+// passes no flag: the binary's default); unset, it is "1,32", so the
+// default run kills both a sequential apply and one with 32 requests in
+// flight. GENUINCTL_CRASH_GROUPS defaults to 40, or four creates per
+// worker when that is more (128 at 32: each killed run has a full first
+// wave of requests in flight):
+//
+//	GENUINCTL_CRASH_PARALLELISM=default GENUINCTL_CRASH_GROUPS=1000 GENUINCTL_CRASH_KILLS=150 go test ./cmd/genuinctl -run Crash -v -timeout 1h
+//
+// Kill points alternate: at a random moment (startup, planning, between
+// requests, while the journal is written) and right after the sandbox
+// served a random one of the next requests, with the requests in flight
+// cut off wherever they are. The second kind exists because startup does
+// not shrink with parallelism while the work does: at 32 in flight a
+// random moment mostly falls before the first request.
 
 const (
 	crashHandle = "crash-test"
-	// crashSeed fixes the kill delays and the sandbox's faults.
+	// crashSeed fixes the kill points and the sandbox's faults: the n-th
+	// request the sandbox admits always draws the same fault, so only a
+	// sequential apply meets the same faults on the same requests every
+	// time; in parallel, arrival order varies from run to run.
 	crashSeed = 20261123
 	// crashRunTimeout bounds any single genuinctl run.
 	crashRunTimeout = 10 * time.Minute
@@ -45,7 +65,13 @@ const (
 	crashMaxFinalRuns = 30
 	// crashCallsPerKill bounds how many calls' time a run may live before
 	// its kill: small, so that each kill point falls inside real work.
+	// A call's time is the wall time per call at the apply's throughput,
+	// about a W-th of a request's latency with W in flight: a run makes
+	// about as much progress before its kill whatever its parallelism, so
+	// kill points spread over the whole work, not only its first runs.
 	crashCallsPerKill = 20
+	// crashParallelismEnv lists the --parallelism values to run.
+	crashParallelismEnv = "GENUINCTL_CRASH_PARALLELISM"
 )
 
 // crashUsers are seeded, non-avatar users other than the brand system user
@@ -119,9 +145,17 @@ func writeCrashSpec(t *testing.T, dir string, groups []crashGroup) (specDir, com
 // (closing a listener and binding its port again can lose a race).
 type switchable struct {
 	srv atomic.Pointer[sandbox.Server]
+	// served, when set, is called after each API request the sandbox
+	// served (inspection requests are not counted).
+	served atomic.Pointer[func()]
 }
 
-func (s *switchable) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.srv.Load().ServeHTTP(w, r) }
+func (s *switchable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.srv.Load().ServeHTTP(w, r)
+	if f := s.served.Load(); f != nil && !strings.HasPrefix(r.URL.Path, "/_sandbox/") {
+		(*f)()
+	}
+}
 
 // newSandbox builds a sandbox or fails the test.
 func newSandbox(t *testing.T, cfg sandbox.Config) *sandbox.Server {
@@ -221,6 +255,25 @@ func (c cli) runKilled(t *testing.T, delay time.Duration, args ...string) result
 	return r
 }
 
+// runKilledAtRequest runs genuinctl and sends it SIGKILL as soon as the
+// sandbox behind sw has served its n-th request of this run (answered,
+// failed or lost it), unless it finished first. With several requests in
+// flight, the others are cut off at whatever point they reached.
+func (c cli) runKilledAtRequest(t *testing.T, sw *switchable, n int, args ...string) result {
+	t.Helper()
+	p := c.start(t, args...)
+	var served atomic.Int64
+	kill := func() {
+		if served.Add(1) == int64(n) {
+			_ = p.cmd.Process.Kill()
+		}
+	}
+	sw.served.Store(&kill)
+	r := p.wait(t)
+	sw.served.Store(nil)
+	return r
+}
+
 // envInt reads a positive size from the environment.
 func envInt(t *testing.T, name string, def int) int {
 	t.Helper()
@@ -243,25 +296,85 @@ func TestCrashConvergence(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and re-runs the real binary many times")
 	}
-	groups := envInt(t, "GENUINCTL_CRASH_GROUPS", 40)
 	kills := envInt(t, "GENUINCTL_CRASH_KILLS", 8)
-	for _, mode := range []sandbox.DuplicateMode{sandbox.DuplicateIdempotent, sandbox.DuplicateError} {
-		t.Run(mode.String(), func(t *testing.T) {
-			t.Parallel()
-			crashConvergence(t, mode, groups, kills)
-		})
+	for _, par := range crashParallelisms(t) {
+		// By default, enough creates for a full first wave in every
+		// killed run, with more left for the runs after.
+		groups := envInt(t, "GENUINCTL_CRASH_GROUPS", max(40, 4*par.workers()))
+		for _, mode := range []sandbox.DuplicateMode{sandbox.DuplicateIdempotent, sandbox.DuplicateError} {
+			t.Run(par.String()+"/"+mode.String(), func(t *testing.T) {
+				t.Parallel()
+				crashConvergence(t, mode, par, groups, kills)
+			})
+		}
 	}
+}
+
+// parallelism is a --parallelism value to pass to apply; 0 passes no
+// flag, leaving the binary's default.
+type parallelism int
+
+// String names the subtest: "parallelism=N" or "parallelism=default".
+func (p parallelism) String() string {
+	if p == 0 {
+		return "parallelism=default"
+	}
+	return "parallelism=" + strconv.Itoa(int(p))
+}
+
+// args are the apply flags that select it.
+func (p parallelism) args() []string {
+	if p == 0 {
+		return nil
+	}
+	return []string{"--parallelism", strconv.Itoa(int(p))}
+}
+
+// workers is how many requests an apply with this setting has in flight
+// at most.
+func (p parallelism) workers() int {
+	if p == 0 {
+		return reconcile.DefaultParallelism
+	}
+	return int(p)
+}
+
+// crashParallelisms reads GENUINCTL_CRASH_PARALLELISM: a comma-separated
+// list of positive integers or "default"; unset or empty, 1 and 32.
+func crashParallelisms(t *testing.T) []parallelism {
+	t.Helper()
+	v := strings.TrimSpace(os.Getenv(crashParallelismEnv))
+	if v == "" {
+		return []parallelism{1, 32}
+	}
+	var out []parallelism
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "default" {
+			out = append(out, 0)
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			t.Fatalf("%s=%q: want a comma-separated list of positive integers or \"default\"", crashParallelismEnv, v)
+		}
+		out = append(out, parallelism(n))
+	}
+	return out
 }
 
 // crashStats are the figures a crash run reports.
 type crashStats struct {
-	kills, killsInWork       int // runs killed; of those, with work left when started
+	kills, killsInWork int // runs killed; of those, with work left when started
+	// killsInRequests are the killed runs the sandbox had served at least
+	// one request of: a kill in startup or planning does not count.
+	killsInRequests          int
 	selfExits, runs          int
 	requests, lost, failed   int
 	duplicates, unknownPhone int
 }
 
-func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, n, kills int) {
+func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, par parallelism, n, kills int) {
 	began := time.Now()
 	dir := t.TempDir()
 	groups := crashSpec(n)
@@ -291,22 +404,38 @@ func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, n, kills int) {
 		Faults:          sandbox.Faults{LoseRate: 0.1, FailRate: 0.1, Latency: latency, Seed: crashSeed},
 	})
 	sw.srv.Store(srv)
-	apply := []string{"apply", "-f", specDir, "--auto-approve", "--max-creates", "0"}
+	apply := append([]string{"apply", "-f", specDir, "--auto-approve", "--max-creates", "0"}, par.args()...)
 
 	var stats crashStats
 	rng := rand.New(rand.NewPCG(crashSeed, uint64(mode)))
 	startup := c.run(t, "validate", "-f", specDir).took // process start and spec load
-	perCall := latency + 10*time.Millisecond            // refined from the runs below
-	for range kills {
+	// perCall is the wall time per call, not a call's own duration: with
+	// W requests in flight, about a W-th of it. Refined from the runs below.
+	perCall := (latency + 10*time.Millisecond) / time.Duration(par.workers())
+	for i := range kills {
 		// Kill somewhere within the next few calls of the remaining work,
 		// so that most kill points land in work, not after convergence.
 		calls := remainingCalls(t, specDir, lockPath)
-		span := startup + time.Duration(min(calls, crashCallsPerKill))*perCall
-		delay := time.Duration(rng.Int64N(int64(span) + 1))
+		window := min(calls, crashCallsPerKill)
 		before := totalRequests(srv.Snapshot())
-		r := c.runKilled(t, delay, apply...)
+		var r result
+		var when string
+		if i%2 == 0 {
+			// At a random moment: in startup, planning, between requests,
+			// while the journal is written.
+			span := startup + time.Duration(window)*perCall
+			delay := time.Duration(rng.Int64N(int64(span) + 1))
+			when = "after " + delay.String()
+			r = c.runKilled(t, delay, apply...)
+		} else {
+			// Right after one of the next requests was served.
+			k := 1 + rng.IntN(max(window, 1))
+			when = fmt.Sprintf("at its request %d", k)
+			r = c.runKilledAtRequest(t, &sw, k, apply...)
+		}
 		stats.runs++
-		if made := totalRequests(srv.Snapshot()) - before; made > 10 && r.took > startup {
+		made := totalRequests(srv.Snapshot()) - before
+		if made > 10 && r.took > startup {
 			perCall = (perCall + (r.took-startup)/time.Duration(made)) / 2
 		}
 		switch {
@@ -315,14 +444,17 @@ func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, n, kills int) {
 			if calls > 0 {
 				stats.killsInWork++
 			}
+			if made > 0 {
+				stats.killsInRequests++
+			}
 		case r.code == exitOK || r.code == exitPartial:
 			stats.selfExits++
 		default:
-			t.Fatalf("apply (to be killed after %s): %s", delay, r)
+			t.Fatalf("apply (to be killed %s): %s", when, r)
 		}
 		// A killed run never leaves a lockfile or journal that does not load.
 		if _, err := lockfile.Load(lockPath); err != nil {
-			t.Fatalf("after a run killed at %s: %v", delay, err)
+			t.Fatalf("after a run killed %s: %v", when, err)
 		}
 	}
 
@@ -359,10 +491,11 @@ func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, n, kills int) {
 			memberships++
 		}
 	}
-	t.Logf("duplicate_chat_id=%s: %d groups, %d memberships; %d kill points (%d runs killed, %d of them with work left; %d finished first), %d apply runs in all; "+
-		"%d API requests (%d answers lost, %d failed with 503); %d duplicate creates; %d phone members with an unknown id; wall time %s",
-		mode, len(groups), memberships, kills, stats.kills, stats.killsInWork, stats.selfExits, stats.runs,
-		stats.requests, stats.lost, stats.failed, stats.duplicates, stats.unknownPhone, time.Since(began).Round(time.Millisecond))
+	t.Logf("%s, duplicate_chat_id=%s: %d groups, %d memberships; %d kill points (%d runs killed, %d of them with work left, %d after the sandbox served one of its requests; %d finished first), %d apply runs in all; "+
+		"%d API requests (%d answers lost, %d failed with 503); %d duplicate creates; %d phone members with an unknown id; startup %s, wall time per call %s; wall time %s",
+		par, mode, len(groups), memberships, kills, stats.kills, stats.killsInWork, stats.killsInRequests, stats.selfExits, stats.runs,
+		stats.requests, stats.lost, stats.failed, stats.duplicates, stats.unknownPhone,
+		startup.Round(time.Millisecond), perCall.Round(10*time.Microsecond), time.Since(began).Round(time.Millisecond))
 }
 
 // checkNoJournal fails if a journal is left beside the lockfile, showing
@@ -558,7 +691,11 @@ func TestConcurrentApplyIsLocked(t *testing.T) {
 		groups[i].phone = "" // one create per group: a predictable, slow run
 	}
 	specDir, _ := writeCrashSpec(t, dir, groups)
-	srv := newSandbox(t, sandbox.Config{Faults: sandbox.Faults{Latency: 50 * time.Millisecond}})
+	// About a second at the binary's default parallelism (20 creates in
+	// waves of DefaultParallelism), as 50 ms a create gave a sequential
+	// apply: time for the second and third applies to find the lock held.
+	latency := 50 * time.Millisecond * time.Duration(reconcile.DefaultParallelism)
+	srv := newSandbox(t, sandbox.Config{Faults: sandbox.Faults{Latency: latency}})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	c := cli{dir: dir, endpoint: hs.URL}
