@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -437,7 +438,7 @@ func communityCreateError(c *Change, err error) error {
 	case errors.As(err, &apiErr) && apiErr.Code == genuin.CodeHandleExists && c.Action == ActionPending:
 		return fmt.Errorf("%w (an earlier apply probably created it, but without a read API its community_id cannot be learned: record it with \"genuinctl import %s COMMUNITY_ID\")", withOp("create community", err), c.Address)
 	case errors.As(err, &apiErr) && apiErr.Code == genuin.CodeHandleExists:
-		return fmt.Errorf("%w (choose another handle; if the community is yours, record it with \"genuinctl import %s COMMUNITY_ID\")", withOp("create community", err), c.Address)
+		return fmt.Errorf("%w (the handle is taken: by another community, or by this one, created by another runner, or by an apply whose lockfile update was lost; without a read API its community_id cannot be learned. If it is yours, find its id in the Brand Control Center or in the lockfile the other apply committed (git pull), and record it with \"genuinctl import %s COMMUNITY_ID\"; if not, choose another handle. Its groups were held back. Serialise applies (one CI job at a time) so that this does not happen)", withOp("create community", err), c.Address)
 	case outcomeUnknown(err):
 		return fmt.Errorf("%w (the outcome is unknown: the create is recorded as pending and the next apply re-sends it)", withOp("create community", err))
 	}
@@ -471,16 +472,25 @@ func (w *worker) createGroup(ctx context.Context, c *Change) error {
 		return w.api.CreateGroup(ctx, req)
 	})
 	created := lockfile.Entry{Op: lockfile.OpCreated, Address: c.Address}
+	// existing says the chat existed before this request: another runner
+	// (or a run whose lockfile update was lost) created it with the same
+	// derived chat_id, perhaps with other members.
+	existing := false
 	switch {
 	case err == nil && resp.ChatID != c.ChatID:
 		return fmt.Errorf("create group: the API answered with chat_id %s for the chat_id %s sent; nothing was recorded as created and the create stays pending (if %s is this group, record it with \"genuinctl import %s %s\")",
 			resp.ChatID, c.ChatID, resp.ChatID, c.Address, resp.ChatID)
 	case err == nil:
 		created.ID, created.ShareURL = resp.Group.GroupID, resp.ShareURL
-	case mayExist(c, err) && answered(err) && w.chatExists(ctx, c.ChatID, req.Group.Name):
-		// Our own chat_id exists: an earlier attempt went through, and this
-		// answer only says so. Its group_id and share_url were in the lost
-		// response; nothing documented returns them.
+		existing = c.Action == ActionCreate && !hasUsers(resp.Group.Members, inCreate)
+	case (mayExist(c, err) || refused(err)) && answered(err) && w.chatExists(ctx, c.ChatID, req.Group.Name):
+		// Our own chat_id exists: an earlier attempt (of this run, of a run
+		// whose result was lost, or of another runner: chat_ids are
+		// derived from the lockfile's lineage and the address) went
+		// through, and this answer only says so. Its group_id and
+		// share_url were in that attempt's response; nothing documented
+		// returns them.
+		existing = c.Action == ActionCreate && !outcomeUnknown(err)
 	default:
 		if c.Action == ActionCreate && !outcomeUnknown(err) {
 			if rerr := w.record(lockfile.Entry{Op: lockfile.OpDelete, Address: c.Address}); rerr != nil {
@@ -496,7 +506,41 @@ func (w *worker) createGroup(ctx context.Context, c *Change) error {
 	if err := w.record(created); err != nil {
 		return err
 	}
+	if existing {
+		// Another create made the group, maybe with other members: this
+		// create's members are added by update (adding a member again
+		// changes nothing), and recorded with the ids the answer gives.
+		later = append(slices.Clone(inCreate), later...)
+		for i := range later {
+			later[i].InCreate = false
+		}
+	}
 	return w.runUpdates(ctx, c.Address, c.ChatID, updateBatches(nil, later, nil, w.chunk))
+}
+
+// hasUsers reports whether the members a create answered with include
+// every user it sent: a group created earlier, with the same chat_id, is
+// answered as it is, whatever the create sent.
+func hasUsers(members []genuin.Member, sent []Member) bool {
+	ids := make(map[string]bool, len(members))
+	for _, m := range members {
+		ids[m.MemberID] = true
+	}
+	for _, m := range sent {
+		if m.UserID != "" && !ids[m.UserID] {
+			return false
+		}
+	}
+	return true
+}
+
+// refused reports whether a create was refused as a request (a 4xx
+// answer): the API's answer to a chat_id it holds already is undocumented
+// (the sandbox answers 400, code 1099, in one of its modes), so a refused
+// create may mean that another runner created the group first.
+func refused(err error) bool {
+	var apiErr *genuin.APIError
+	return errors.As(err, &apiErr) && apiErr.Status >= 400 && apiErr.Status < 500
 }
 
 // communityID is the id of the community a group is created in: an

@@ -44,7 +44,13 @@ func (f *fakeAPI) CreateGroup(_ context.Context, req *genuin.CreateGroupRequest)
 	if err := f.do("group/create " + req.ChatID + " in " + req.CommunityID); err != nil {
 		return nil, err
 	}
-	return &genuin.CreateGroupResponse{ChatID: req.ChatID, Group: genuin.GroupInfo{GroupID: "gid-" + req.ChatID}}, nil
+	resp := &genuin.CreateGroupResponse{ChatID: req.ChatID, Group: genuin.GroupInfo{GroupID: "gid-" + req.ChatID}}
+	for _, m := range req.Group.Members { // as the docs' example: users by their id
+		if m.UserID != "" {
+			resp.Group.Members = append(resp.Group.Members, genuin.Member{MemberID: m.UserID})
+		}
+	}
+	return resp, nil
 }
 
 func (f *fakeAPI) UpdateConversation(_ context.Context, chatID string, req *genuin.UpdateConversationRequest) (*genuin.UpdateConversationResponse, error) {

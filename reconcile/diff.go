@@ -18,8 +18,15 @@ const DefaultChunkSize = 100
 
 // Options tune Diff.
 type Options struct {
-	// NewChatID generates the chat_id of a group to create; nil means a
-	// random UUID.
+	// Namespace is the lockfile lineage the chat_ids of groups to create
+	// are derived from (lockfile.ChatIDFor); "" means the lineage of the
+	// state Diff is given. With neither (no lockfile yet, and no endpoint
+	// to derive its lineage from) creates have no chat_id in the plan:
+	// apply derives them (DeriveChatIDs) once it knows the endpoint. A
+	// spec's explicit chat_id always wins.
+	Namespace string
+	// NewChatID, when set, generates the chat_id of a group to create
+	// instead (tests).
 	NewChatID func() string
 	// ChunkSize bounds the members added or removed per request; 0 means
 	// DefaultChunkSize.
@@ -27,9 +34,6 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.NewChatID == nil {
-		o.NewChatID = lockfile.NewUUID
-	}
 	if o.ChunkSize <= 0 {
 		o.ChunkSize = DefaultChunkSize
 	}
@@ -43,6 +47,10 @@ func Diff(d *spec.Desired, st *lockfile.State, opts Options) *Plan {
 	opts = opts.withDefaults()
 	if st == nil {
 		st = lockfile.New("")
+		st.Lineage = "" // no lockfile: no namespace but opts.Namespace
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = st.Lineage
 	}
 	p := &Plan{FormatVersion: PlanFormatVersion, Changes: []*Change{}}
 	for _, h := range d.CommunityHandles() {
@@ -121,11 +129,26 @@ func diffGroup(g *spec.Group, rec *lockfile.Group, chats map[string]string, opts
 		ch.Reason = fmt.Sprintf("chat_id %s is the recorded chat_id of %s: a create with it would name that group", g.ChatID, chats[g.ChatID])
 		ch.Hint = fmt.Sprintf("give this group another chat_id, or leave chat_id out and genuinctl makes one; if the record is stale, forget it with \"genuinctl state rm %s\"", chats[g.ChatID])
 		return []*Change{&ch}
+	case rec == nil && g.ChatID == "" && opts.NewChatID == nil && opts.Namespace != "" &&
+		chats[lockfile.ChatIDFor(opts.Namespace, g.Address())] != "":
+		// A record moved away from this address keeps the chat_id derived
+		// from it: a create with it would name that group.
+		id := lockfile.ChatIDFor(opts.Namespace, g.Address())
+		ch := base
+		ch.Action = ActionBlocked
+		ch.Fields = []FieldChange{{Name: "chat_id", After: jsonString(id)}}
+		ch.Reason = fmt.Sprintf("the chat_id derived for this address, %s, is the recorded chat_id of %s (moved there from this address): a create with it would name that group", id, chats[id])
+		ch.Hint = "give this group an explicit chat_id in the spec (a new UUID, e.g. from uuidgen) to create a new group here"
+		return []*Change{&ch}
 	case rec == nil:
 		ch := base
 		ch.Action, ch.ChatID = ActionCreate, g.ChatID
-		if ch.ChatID == "" {
+		switch {
+		case ch.ChatID != "":
+		case opts.NewChatID != nil:
 			ch.ChatID = opts.NewChatID()
+		case opts.Namespace != "":
+			ch.ChatID = lockfile.ChatIDFor(opts.Namespace, g.Address())
 		}
 		ch.Fields = createdFields(groupFields.values(g))
 		ch.MembersAdded = membersToAdd(g.Members, nil)
@@ -166,6 +189,18 @@ func diffGroup(g *spec.Group, rec *lockfile.Group, chats map[string]string, opts
 		return append([]*Change{&ch}, diffCreatedGroup(g, confirmed(rec), base, opts)...)
 	}
 	return diffCreatedGroup(g, rec, base, opts)
+}
+
+// DeriveChatIDs gives the group changes of a plan made without a
+// namespace (no lockfile and no endpoint: see Options.Namespace) the
+// chat_ids derived from lineage, the lineage of the lockfile apply binds:
+// the same chat_ids a plan made with that namespace holds.
+func DeriveChatIDs(p *Plan, lineage string) {
+	for _, c := range p.Changes {
+		if c.Kind == KindGroup && c.ChatID == "" && c.Action != ActionBlocked {
+			c.ChatID = lockfile.ChatIDFor(lineage, c.Address)
+		}
+	}
 }
 
 // confirmed is a pending group's record as it will be once its create is

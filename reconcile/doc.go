@@ -48,6 +48,8 @@
 //     created with subscribers_removed is updated right after its create.
 //     Subscriber removals count toward Limits.MaxRemovals.
 //
-// Save and SavedPlan.Check bind a plan to the records it was computed from,
-// so that a saved plan is never applied to a lockfile that moved on.
+// Save and SavedPlan.Resume bind a plan to the records it was computed from:
+// a saved plan is refused on a lockfile whose records moved in a way the
+// plan does not explain, and resumed (only what is not recorded yet) on
+// one that a partial run of the same plan moved.
 package reconcile

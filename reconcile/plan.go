@@ -66,7 +66,9 @@ type Change struct {
 	// spec; CommunityID names an existing community the spec does not manage.
 	Community   string `json:"community,omitempty"`
 	CommunityID string `json:"community_id,omitempty"`
-	// ChatID is the group's chat_id: generated for a create, recorded otherwise.
+	// ChatID is the group's chat_id: derived (or the spec's) for a create,
+	// recorded otherwise; "" for a create planned with no namespace (see
+	// Options.Namespace), until apply derives it.
 	ChatID string `json:"chat_id,omitempty"`
 	// Fields lists the fields that change, with their values before and after.
 	Fields         []FieldChange `json:"fields,omitempty"`

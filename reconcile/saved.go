@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/genuin/genuinctl/reconcile/lockfile"
 )
@@ -101,32 +99,11 @@ func ParseSavedPlan(data []byte) (*SavedPlan, error) {
 	return &sp, nil
 }
 
-// Check refuses a saved plan whose lockfile has moved on, saying what moved.
-// Records the plan does not touch may have changed: its changes still hold.
+// Check refuses a saved plan that cannot be applied to the lockfile, or
+// resumed on it, saying what moved (see Resume).
 func (sp *SavedPlan) Check(st *lockfile.State) error {
-	switch {
-	case sp.Lockfile == nil && st != nil:
-		return fmt.Errorf("the plan was made before the lockfile existed, and the lockfile now exists (serial %d): it was applied already, or another apply ran; run plan again", st.Serial)
-	case sp.Lockfile != nil && st == nil:
-		return fmt.Errorf("the plan was made against lockfile %s at serial %d, which is gone; restore it or run plan again", sp.Lockfile.Lineage, sp.Lockfile.Serial)
-	case sp.Lockfile != nil && st.Lineage != sp.Lockfile.Lineage:
-		return fmt.Errorf("the plan was made against another lockfile (lineage %s, this one is %s); run plan again", sp.Lockfile.Lineage, st.Lineage)
-	}
-	var moved []string
-	for addr, want := range sp.Fingerprints {
-		if fingerprint(st, addr) != want {
-			moved = append(moved, addr)
-		}
-	}
-	if len(moved) == 0 {
-		return nil
-	}
-	sort.Strings(moved)
-	since := "since it was made"
-	if sp.Lockfile != nil && st != nil {
-		since = fmt.Sprintf("since it was made (lockfile serial %d, now %d)", sp.Lockfile.Serial, st.Serial)
-	}
-	return fmt.Errorf("the plan is stale: %s these records changed: %s; run plan again", since, strings.Join(moved, ", "))
+	_, err := sp.Resume(st)
+	return err
 }
 
 // fingerprint digests the record at addr, or "" when there is none.

@@ -9,18 +9,28 @@ import (
 	"github.com/genuin/genuinctl/spec"
 )
 
-func TestSavedPlanFirstPlanAppliesOnce(t *testing.T) {
+// TestSavedPlanFirstPlanResumes: a plan made before any lockfile existed
+// gets the chat_ids derived from the lineage apply binds; once applied,
+// running it again finds every change done and makes none.
+func TestSavedPlanFirstPlanResumes(t *testing.T) {
 	lf := newLockfile(t)
 	sp := Save(Diff(testDesired(), nil, Options{}), nil)
 	if err := sp.Check(nil); err != nil {
 		t.Fatalf("a first plan must apply while there is no lockfile: %v", err)
 	}
+	DeriveChatIDs(sp.Plan, lf.State().Lineage) // as apply does once it binds the lockfile
+	if got, want := sp.Plan.Changes[1].ChatID, lockfile.ChatIDFor(lockfile.LineageFor("sandbox"), "group/c1/g1"); got != want {
+		t.Fatalf("chat_id %s, want the derived %s", got, want)
+	}
 	if err := Apply(context.Background(), sp.Plan, lf, &fakeAPI{}, nopHooks{}, ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	err := sp.Check(lf.State())
-	if err == nil || !strings.Contains(err.Error(), "before the lockfile existed") {
-		t.Fatalf("a first plan must not apply twice: %v", err)
+	r, err := sp.Resume(lf.State())
+	if err != nil {
+		t.Fatalf("an applied plan resumes with nothing to do: %v", err)
+	}
+	if r.Done != 2 || r.Total != 2 || r.Plan.HasChanges() {
+		t.Fatalf("resumed %d of %d, left %s", r.Done, r.Total, summaryOf(r.Plan))
 	}
 }
 
@@ -37,13 +47,15 @@ func TestSavedPlanStaleRecords(t *testing.T) {
 	if err := sp.Check(st); err != nil {
 		t.Fatalf("only the serial moved: %v", err)
 	}
-	// The record it touches may not.
-	st.Groups["group/c1/g1"].Members["user:u9"] = "u9"
+	// A value the plan changes may hold its value before or after, not a
+	// third one.
+	st.Groups["group/c1/g1"].Fields["name"] = []byte(`"Someone else's"`)
 	err := sp.Check(st)
-	if err == nil || !strings.Contains(err.Error(), "these records changed: group/c1/g1") {
+	if err == nil || !strings.Contains(err.Error(), "these records changed in a way this plan does not: group/c1/g1 (field name") {
 		t.Fatalf("want a stale-plan error naming the record, got %v", err)
 	}
 	other := lockfile.New("sandbox")
+	other.Lineage = lockfile.NewUUID()
 	if err := sp.Check(other); err == nil || !strings.Contains(err.Error(), "another lockfile") {
 		t.Fatalf("want a lineage error, got %v", err)
 	}

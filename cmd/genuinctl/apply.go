@@ -54,8 +54,12 @@ its groups: they are counted in its error, and the next apply creates them.
 The lockfile is genuin.lock in the spec root (the -f directory, a -f file's
 directory, or the deepest directory holding every -f path) unless
 --lockfile names another. With PLANFILE (written by "plan --out"), apply
-performs exactly that plan, with the chat_ids it generated, and refuses it
-if the records it touches changed in the lockfile since, saying which; its
+performs exactly that plan, with its chat_ids, and refuses it if the
+records it touches changed in the lockfile in a way the plan does not
+explain, saying which. Running it again after it exited 4 or 130 resumes
+it: the changes not yet recorded are made (pending creates re-sent with the
+plan's chat_ids, updates not yet recorded), nothing else, and the summary
+ends with "resumed: N of M changes were already done". Its
 lockfile is genuin.lock in the current directory unless --lockfile names
 the one "plan --out" used (plan prints the command).
 
@@ -147,6 +151,7 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	if err != nil {
 		return err
 	}
+	var resumed *reconcile.Resumed
 	lf, err := o.lock.open(e, "genuinctl apply")
 	if err != nil {
 		return err
@@ -154,7 +159,7 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	defer lf.Close() // releases the lock on early returns; a no-op once closed below
 	// A saved plan is checked against the lockfile as found, before a new
 	// one is bound.
-	plan, err := o.plan(e, lf, d, saved)
+	plan, resumed, err := o.plan(e, lf, d, saved)
 	if err != nil {
 		return err
 	}
@@ -165,6 +170,9 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	if err := bind(e, lf, t); err != nil {
 		return err
 	}
+	// Creates planned with no lockfile and no endpoint get their chat_ids
+	// now, derived from the lineage of the lockfile just bound.
+	reconcile.DeriveChatIDs(plan, lf.State().Lineage)
 	// Credentials are checked before anything is shown. The view exists
 	// only once the plan is known: rate changes reach it through views.
 	var views rateViews
@@ -185,7 +193,11 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	if o.output == "json" {
 		human, notes = io.Discard, e.stderr
 	}
-	if saved != nil {
+	switch {
+	case resumed != nil && resumed.Moved > 0:
+		fmt.Fprintf(notes, "Saved plan %s: its content matches its digest, and its records moved only as applying it moves them: %d of its %d changes are done already; resuming with the rest.\n\n",
+			o.planFile, resumed.Done, resumed.Total)
+	case saved != nil:
 		fmt.Fprintf(notes, "Saved plan %s: its content matches its digest, and none of the records it touches (%d) changed since it was made.\n\n",
 			o.planFile, len(saved.Fingerprints))
 	}
@@ -205,8 +217,9 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 				return withCode(exitError, err)
 			}
 			view.Start()
-			return reportApply(e, human, lf, view, conn.client.Calls(), nil)
+			return reportApply(e, human, notes, lf, view, conn.client.Calls(), resumed, nil)
 		}
+		printResumed(notes, resumed)
 		return nil
 	}
 	if err := o.limits.check(e, plan, lf.State()); err != nil {
@@ -243,7 +256,7 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	if err := lf.Close(); err != nil {
 		applyErr = multierror.Append(applyErr, fmt.Errorf("checkpoint %s: %w (the journal beside it still holds every result: fix the cause and run apply again to fold it in)", lf.Path(), err))
 	}
-	return reportApply(e, human, lf, view, conn.client.Calls(), applyErr)
+	return reportApply(e, human, notes, lf, view, conn.client.Calls(), resumed, applyErr)
 }
 
 // check refuses flag values that cannot work, before anything is read.
@@ -314,26 +327,36 @@ func (o *applyOptions) input(e *env) (*spec.Desired, *reconcile.SavedPlan, error
 	return d, nil, err
 }
 
-// plan returns the plan to apply: the saved plan, if it still holds, or a
-// fresh diff of the spec.
-func (o *applyOptions) plan(e *env, lf *lockfile.File, d *spec.Desired, saved *reconcile.SavedPlan) (*reconcile.Plan, error) {
+// plan returns the plan to apply: what is left of the saved plan, if it
+// still holds (resumed says how much of it was done already), or a fresh
+// diff of the spec.
+func (o *applyOptions) plan(e *env, lf *lockfile.File, d *spec.Desired, saved *reconcile.SavedPlan) (*reconcile.Plan, *reconcile.Resumed, error) {
 	if saved == nil {
 		warnForeign(e, lf, d)
-		return reconcile.Diff(d, lf.State(), reconcile.Options{}), nil
+		return reconcile.Diff(d, lf.State(), reconcile.Options{}), nil, nil
 	}
-	if err := saved.Check(lf.State()); err != nil {
-		return nil, withCode(exitError, fmt.Errorf("%s: %w", o.planFile, err))
+	r, err := saved.Resume(lf.State())
+	if err != nil {
+		return nil, nil, withCode(exitError, fmt.Errorf("%s: %w", o.planFile, err))
 	}
-	return saved.Plan, nil
+	return r.Plan, r, nil
+}
+
+// printResumed closes the summary of a resumed saved plan.
+func printResumed(w io.Writer, r *reconcile.Resumed) {
+	if r != nil && r.Moved > 0 {
+		fmt.Fprintf(w, "resumed: %d of %d changes were already done\n", r.Done, r.Total)
+	}
 }
 
 // reportApply prints the outcome and chooses the exit code.
-func reportApply(e *env, human io.Writer, lf *lockfile.File, view render.ApplyView, calls int64, err error) error {
+func reportApply(e *env, human, notes io.Writer, lf *lockfile.File, view render.ApplyView, calls int64, resumed *reconcile.Resumed, err error) error {
 	serial := int64(0)
 	if st := lf.State(); st != nil {
 		serial = st.Serial
 	}
 	view.Summary(err, calls, lf.Path(), serial)
+	printResumed(notes, resumed)
 	if err == nil {
 		fmt.Fprintln(human, "Apply complete: the platform matches the spec.")
 		return nil

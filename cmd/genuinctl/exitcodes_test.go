@@ -25,12 +25,13 @@ func TestExitCodesAreListedInHelp(t *testing.T) {
 	for code, meaning := range map[int]string{
 		exitOK: "success", exitError: "error before any API call", exitChanges: "changes pending",
 		exitThreshold: "safety threshold", exitPartial: "some addresses failed", exitInterrupted: "interrupted",
+		exitMergeConflict: "lockfile merge: a real conflict",
 	} {
 		if !strings.Contains(out.String(), fmt.Sprintf("%d", code)) || !strings.Contains(out.String(), meaning) {
 			t.Errorf("--help does not list exit code %d (%s)", code, meaning)
 		}
 	}
-	if exitOK != 0 || exitError != 1 || exitChanges != 2 || exitThreshold != 3 || exitPartial != 4 || exitInterrupted != 130 {
+	if exitOK != 0 || exitError != 1 || exitChanges != 2 || exitThreshold != 3 || exitPartial != 4 || exitInterrupted != 130 || exitMergeConflict != 5 {
 		t.Error("exit code values changed: scripts depend on them")
 	}
 }
@@ -55,7 +56,7 @@ func TestReportApplyExitCodes(t *testing.T) {
 	for _, tt := range tests {
 		got := exitOK
 		var ce *exitCodeError
-		if err := reportApply(e, io.Discard, lf, render.NewApplyText(io.Discard), 0, tt.err); errors.As(err, &ce) {
+		if err := reportApply(e, io.Discard, io.Discard, lf, render.NewApplyText(io.Discard), 0, nil, tt.err); errors.As(err, &ce) {
 			got = ce.code
 		}
 		if got != tt.want {

@@ -10,8 +10,9 @@ import (
 
 // Limits on files named by flags.
 const (
-	maxTokenFile = 64 << 10
-	maxPlanFile  = 1 << 30
+	maxTokenFile     = 64 << 10
+	maxPlanFile      = 1 << 30
+	maxLockfileMerge = 1 << 30
 )
 
 // readLimited reads a file named on the command line: a regular file of at

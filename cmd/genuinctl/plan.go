@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/genuin/genuinctl/reconcile"
+	"github.com/genuin/genuinctl/reconcile/lockfile"
 	"github.com/genuin/genuinctl/reconcile/render"
 )
 
@@ -19,6 +21,7 @@ type planOptions struct {
 	output           string
 	out              string
 	detailedExitCode bool
+	endpoint         string
 }
 
 func newPlanCmd(e *env) *cobra.Command {
@@ -53,6 +56,15 @@ the deepest directory holding every -f path) unless --lockfile names
 another. A lockfile most of whose objects are not in the spec is reported:
 it is probably another spec's.
 
+A new group's chat_id is derived, not drawn: from the lockfile's lineage
+and the group's address, so every plan of the same spec and lockfile shows
+the same chat_ids, and two runners that apply it at once (or a run from a
+lockfile whose last update was lost) create the group once: the second
+create is confirmed as the first's group. Before any lockfile exists the
+lineage comes from the endpoint (--endpoint or $GENUIN_ENDPOINT); without
+one, the plan shows no chat_ids and apply derives them. A chat_id in the
+spec wins.
+
 ` + exitCodesHelp,
 		Example: `  genuinctl plan -f examples/quickstart
   genuinctl plan --detailed-exitcode -o json > plan.json
@@ -74,7 +86,7 @@ it is probably another spec's.
 				return err
 			}
 			warnForeign(e, lf, d)
-			p := reconcile.Diff(d, lf.State(), reconcile.Options{})
+			p := reconcile.Diff(d, lf.State(), reconcile.Options{Namespace: o.namespace(e, lf.State())})
 			if o.out != "" {
 				if err := writeSavedPlan(e, o.out, reconcile.Save(p, lf.State())); err != nil {
 					return withCode(exitError, err)
@@ -111,8 +123,31 @@ it is probably another spec's.
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "text or json (schema/plan.schema.json)")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().StringVar(&o.out, "out", "", "also save the plan to FILE for \"genuinctl apply FILE\" (it holds phone numbers: keep it private)")
+	cmd.Flags().StringVar(&o.endpoint, "endpoint", "",
+		"the API base URL apply will use (default $GENUIN_ENDPOINT): with no lockfile yet, the chat_ids of new groups are derived from it; plan makes no call")
 	cmd.Flags().BoolVar(&o.detailedExitCode, "detailed-exitcode", false, "exit 0 with no changes, 2 with changes pending, 1 on error")
 	return cmd
+}
+
+// namespace is what the chat_ids of new groups are derived from: the
+// lockfile's lineage, or before any lockfile exists the lineage apply will
+// give the first one, which comes from the endpoint (--endpoint, else
+// $GENUIN_ENDPOINT). For the embedded sandbox, whose identity is its data
+// file's, or with no endpoint, it is "": the plan shows no chat_ids, and
+// apply derives them once it knows the endpoint, the same way.
+func (o *planOptions) namespace(e *env, st *lockfile.State) string {
+	if st != nil {
+		return ""
+	}
+	ep := o.endpoint
+	if ep == "" {
+		ep = e.getenv("GENUIN_ENDPOINT")
+	}
+	ep = strings.TrimRight(ep, "/")
+	if ep == "" || isSandbox(ep) {
+		return ""
+	}
+	return lockfile.LineageFor(ep)
 }
 
 // applySavedCommand is the command that applies a saved plan to the

@@ -32,6 +32,7 @@ const exitCodesHelp = `Exit codes:
   2    plan --detailed-exitcode: changes pending
   3    a safety threshold needs --force
   4    apply: some addresses failed or --timeout passed; every success is recorded, re-run to converge
+  5    lockfile merge: a real conflict; nothing was written
   130  apply: interrupted; finished calls are recorded, re-run to converge`
 
 // env is what a command may touch of the outside world; tests supply their own.
@@ -181,6 +182,7 @@ Quick start, against the embedded sandbox (no account needed):
 		newApplyCmd(e),
 		newStateCmd(e),
 		newImportCmd(e),
+		newLockfileCmd(e),
 		newSandboxCmd(e),
 		newVersionCmd(e),
 	)

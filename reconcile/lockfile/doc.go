@@ -58,6 +58,15 @@
 //     create_members does not take), rather than drop what it does not
 //     know.
 //
+// Many runners: a new lockfile's lineage is derived from its endpoint
+// (LineageFor), and a group's chat_id from the lineage and its address
+// (ChatIDFor, version 4 layout), so runners that share neither a lock nor
+// a lockfile name the same chat for the same address. Merge is the
+// three-way merge of two lockfiles grown from one base (the git merge
+// driver): it unions records, merges one record field by field and member
+// by member, keeps the lineage, takes the larger serial plus one, and
+// refuses a real conflict (*ConflictError).
+//
 // The package imports nothing else of genuinctl's: records keep the applied
 // values of fields as canonical JSON keyed by field name, and the reconciler
 // decides what they mean. The shape it checks mirrors

@@ -2,6 +2,7 @@ package lockfile
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -75,11 +76,14 @@ type Group struct {
 	SubscribersRemoved []string `json:"subscribers_removed,omitempty"`
 }
 
-// New returns an empty state with a fresh lineage, bound to endpoint.
+// New returns an empty state bound to endpoint, with the lineage every new
+// lockfile of that endpoint gets (LineageFor): two runners that each start
+// a lockfile for one endpoint start the same lineage, so they derive the
+// same chat_ids (ChatIDFor) and their lockfiles merge (Merge).
 func New(endpoint string) *State {
 	return &State{
 		FormatVersion: FormatVersion,
-		Lineage:       NewUUID(),
+		Lineage:       LineageFor(endpoint),
 		Endpoint:      endpoint,
 		Communities:   map[string]*Community{},
 		Groups:        map[string]*Group{},
@@ -99,13 +103,45 @@ func (s *State) Addresses() []string {
 	return addrs
 }
 
-// NewUUID returns a random (version 4) UUID, as used for lineages and chat ids.
+// LineageFor is the lineage of a new lockfile bound to endpoint: derived
+// from it, not drawn, so that every runner that starts a lockfile for the
+// endpoint, and every plan made before any lockfile exists, names the same
+// namespace for chat_ids. (Lockfiles written before lineages were derived
+// keep their random lineage: their records and plans derive from it.)
+func LineageFor(endpoint string) string {
+	return derivedUUID("genuinctl lineage", endpoint)
+}
+
+// ChatIDFor is the chat_id of the group at address, in the namespace of a
+// lockfile lineage: the same lineage and address always give the same
+// chat_id, so two runners, or a runner with a stale lockfile, name the
+// same chat, and the second create is confirmed instead of duplicated. It
+// keeps the version 4 layout of the docs' chat_ids (version and variant
+// bits), its other bits taken from a SHA-256 of the lineage and address.
+func ChatIDFor(lineage, address string) string {
+	return derivedUUID("genuinctl chat_id", lineage+"\x00"+address)
+}
+
+// derivedUUID is a UUID with the version 4 layout whose bits come from a
+// SHA-256 of purpose and name.
+func derivedUUID(purpose, name string) string {
+	sum := sha256.Sum256([]byte(purpose + "\x00" + name))
+	return formatUUID(sum[:16])
+}
+
+// formatUUID sets the version 4 and variant bits of b (16 bytes) and
+// formats it.
+func formatUUID(b []byte) string {
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// NewUUID returns a random (version 4) UUID.
 func NewUUID() string {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		panic(fmt.Sprintf("crypto/rand: %v", err)) // never fails on supported platforms
 	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return formatUUID(b[:])
 }

@@ -75,6 +75,9 @@ func (t *textWriter) change(c *reconcile.Change) {
 	t.printf("%s %s %s", t.paint(s.color, s.mark), t.paint(bold, c.Address), s.verb)
 	if c.ChatID != "" && c.Action != reconcile.ActionBlocked {
 		t.printf(" (chat_id %s)", c.ChatID)
+	} else if c.Kind == reconcile.KindGroup && c.Action == reconcile.ActionCreate {
+		// No lockfile and no endpoint yet: apply derives it (DeriveChatIDs).
+		t.printf(" (chat_id derived at apply)")
 	}
 	if c.Source != "" {
 		t.printf("  [%s]", c.Source)
