@@ -221,7 +221,8 @@ func TestChatIDFor(t *testing.T) {
 	if got := ChatIDFor(LineageFor("https://api.example"), "group/acme/one"); got != "e68e914f-3650-4aa7-adf8-8ef559d6a01e" {
 		t.Errorf("derived chat_id changed: %s", got)
 	}
-	if New("https://api.example").Lineage != New("https://api.example").Lineage || New("a").Lineage == New("b").Lineage {
+	first, second := New("https://api.example"), New("https://api.example")
+	if first.Lineage != second.Lineage || New("a").Lineage == New("b").Lineage {
 		t.Error("a new lockfile's lineage is derived from its endpoint")
 	}
 }
