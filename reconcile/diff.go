@@ -130,10 +130,10 @@ func diffGroup(g *spec.Group, rec *lockfile.Group, chats map[string]string, opts
 		ch.Hint = fmt.Sprintf("give this group another chat_id, or leave chat_id out and genuinctl makes one; if the record is stale, forget it with \"genuinctl state rm %s\"", chats[g.ChatID])
 		return []*Change{&ch}
 	case rec == nil && g.ChatID == "" && opts.NewChatID == nil && opts.Namespace != "" &&
-		chats[lockfile.ChatIDFor(opts.Namespace, g.Address())] != "":
+		chats[DerivedChatID(opts.Namespace, g.Address(), g.CommunityID, g.Name)] != "":
 		// A record moved away from this address keeps the chat_id derived
 		// from it: a create with it would name that group.
-		id := lockfile.ChatIDFor(opts.Namespace, g.Address())
+		id := DerivedChatID(opts.Namespace, g.Address(), g.CommunityID, g.Name)
 		ch := base
 		ch.Action = ActionBlocked
 		ch.Fields = []FieldChange{{Name: "chat_id", After: jsonString(id)}}
@@ -148,7 +148,7 @@ func diffGroup(g *spec.Group, rec *lockfile.Group, chats map[string]string, opts
 		case opts.NewChatID != nil:
 			ch.ChatID = opts.NewChatID()
 		case opts.Namespace != "":
-			ch.ChatID = lockfile.ChatIDFor(opts.Namespace, g.Address())
+			ch.ChatID = DerivedChatID(opts.Namespace, g.Address(), g.CommunityID, g.Name)
 		}
 		ch.Fields = createdFields(groupFields.values(g))
 		ch.MembersAdded = membersToAdd(g.Members, nil)
@@ -198,9 +198,37 @@ func diffGroup(g *spec.Group, rec *lockfile.Group, chats map[string]string, opts
 func DeriveChatIDs(p *Plan, lineage string) {
 	for _, c := range p.Changes {
 		if c.Kind == KindGroup && c.ChatID == "" && c.Action != ActionBlocked {
-			c.ChatID = lockfile.ChatIDFor(lineage, c.Address)
+			c.ChatID = DerivedChatID(lineage, c.Address, c.CommunityID, createdName(c))
 		}
 	}
+}
+
+// DerivedChatID is the chat_id of a group to create at address with name,
+// in the existing community communityID ("" for a community of the spec).
+// A group in a community of the spec derives it from its address alone:
+// the community's handle is this spec's (the API keeps handles unique),
+// so no other lockfile names that address. A group in an existing
+// community, given by community_id, mixes in the name it is created with:
+// two specs on one endpoint may each put a group with the same key in a
+// shared community, and the second must create its own, not confirm (and
+// rename) the first one's.
+func DerivedChatID(lineage, address, communityID, name string) string {
+	if communityID != "" {
+		return lockfile.ChatIDFor(lineage, address+"\x00"+name)
+	}
+	return lockfile.ChatIDFor(lineage, address)
+}
+
+// createdName is the name a group create sends.
+func createdName(c *Change) string {
+	for _, fc := range c.Fields {
+		if fc.Name == "name" {
+			var name string
+			_ = json.Unmarshal(fc.After, &name)
+			return name
+		}
+	}
+	return ""
 }
 
 // confirmed is a pending group's record as it will be once its create is

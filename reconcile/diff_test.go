@@ -245,3 +245,37 @@ func identities(ms []Member) []string {
 	}
 	return out
 }
+
+// TestDerivedChatIDsOfSharedCommunities: a group in a community of the
+// spec derives its chat_id from its address alone (the handle is the
+// spec's); a group in an existing community also from its name, so that
+// two specs that each put a "general" group in one shared community do
+// not name (and confirm, and rename) each other's group.
+func TestDerivedChatIDsOfSharedCommunities(t *testing.T) {
+	plan := func(name string) map[string]string {
+		d := &spec.Desired{
+			Communities: map[string]*spec.Community{"c1": {Handle: "c1", Name: "C"}},
+			Groups: map[string]*spec.Group{
+				"group/c1/general":     {Key: "general", Community: "c1", Name: name, Type: 4},
+				"group/shared/general": {Key: "general", CommunityID: "shared", Name: name, Type: 4},
+			},
+		}
+		ids := map[string]string{}
+		for _, c := range Diff(d, nil, Options{Namespace: "lineage-1"}).Changes {
+			if c.Kind == KindGroup {
+				ids[c.Address] = c.ChatID
+			}
+		}
+		return ids
+	}
+	team, other, again := plan("Team X general"), plan("Team Y general"), plan("Team X general")
+	if team["group/c1/general"] != other["group/c1/general"] {
+		t.Error("a group of a spec's own community must derive from its address alone")
+	}
+	if team["group/shared/general"] == other["group/shared/general"] {
+		t.Error("two groups named differently at one address of a shared community got one chat_id")
+	}
+	if team["group/shared/general"] != again["group/shared/general"] {
+		t.Error("two plans of one spec must derive the same chat_id")
+	}
+}

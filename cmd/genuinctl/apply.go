@@ -77,7 +77,8 @@ nothing else waits for anything. All workers share one request rate:
 --rate caps it, and apply slows down by itself when the API answers 429
 (or 503 in bursts) and speeds up again (AIMD), saying so on stderr. The
 circuit breaker stops starting new requests once more than
---max-failure-rate of the last 100 failed (429s aside): the ones in flight
+--max-failure-rate of the last 100 failed (no answer, a 5xx or a refused
+token; not a 429 or a 4xx refusal of one request): the ones in flight
 finish and are recorded, none is retried, and apply exits 4. A dead API
 costs about 20 failed requests, not one per change.
 
@@ -129,7 +130,7 @@ with its retries, takes at most 2 minutes.
 	o.limits.register(cmd.Flags(), true)
 	o.pacing.register(cmd.Flags())
 	cmd.Flags().Float64Var(&o.maxFailures, "max-failure-rate", reconcile.DefaultMaxFailureRate,
-		fmt.Sprintf("stop sending requests once more than this share of the last %d failed, 429s aside (1 never stops)", genuin.BreakerWindow))
+		fmt.Sprintf("stop sending requests once more than this share of the last %d failed: no answer, 5xx, refused token (1 never stops)", genuin.BreakerWindow))
 	cmd.Flags().StringVar(&o.progress, "progress", "auto", "auto, tty (a live status line), plain (a line every 10s) or none; auto is tty on a terminal, plain otherwise")
 	_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions([]string{"auto", "tty", "plain", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "text, or json for NDJSON events (schema/apply-events.schema.json)")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/genuin/genuinctl/internal/sandbox"
+	"github.com/genuin/genuinctl/reconcile"
 	"github.com/genuin/genuinctl/reconcile/lockfile"
 )
 
@@ -81,7 +82,7 @@ func checkOnePerAddress(t *testing.T, srv *sandbox.Server, groups []crashGroup, 
 			continue
 		}
 		g := got[0]
-		if id := lockfile.ChatIDFor(lineage, "group/"+runnerCommunity+"/"+want.key); g.ChatID != id {
+		if id := reconcile.DerivedChatID(lineage, "group/"+runnerCommunity+"/"+want.key, runnerCommunity, want.name); g.ChatID != id {
 			t.Errorf("%s: chat_id %s, want the derived %s", want.key, g.ChatID, id)
 		}
 		for _, u := range want.users {

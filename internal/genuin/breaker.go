@@ -34,8 +34,13 @@ func (e *CircuitOpenError) Is(target error) bool { return target == ErrCircuitOp
 
 // breaker watches the outcome of the latest HTTP requests and trips once
 // more than a share of them failed: a dead API then costs a handful of
-// failed requests, not one (with its retries) per remaining call. A 429
-// is not a failure: pacing answers it. A nil *breaker never trips.
+// failed requests, not one (with its retries) per remaining call. Only a
+// sign that the API is not working counts as a failure: no answer, a
+// 5xx, an unreadable answer, a refused token. A 429 is not one (pacing
+// answers it), nor is a refusal of one request (4xx: invalid, not found,
+// already exists), which the API answered and which concerns that request
+// alone: a repeated group create refused because its chat_id exists is
+// how apply learns another runner made it. A nil *breaker never trips.
 type breaker struct {
 	mu          sync.Mutex
 	window      []bool // ring of the latest outcomes, true for a failure
@@ -64,7 +69,7 @@ func (b *breaker) observe(e *APIError) {
 	if b == nil {
 		return
 	}
-	failed := e != nil && e.Kind != KindRateLimited
+	failed := e != nil && unhealthy[e.Kind]
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.window) < cap(b.window) {
@@ -83,6 +88,9 @@ func (b *breaker) observe(e *APIError) {
 		b.open = &CircuitOpenError{Failed: b.failures, Of: len(b.window), MaxRate: b.maxRate}
 	}
 }
+
+// unhealthy are the kinds of error that say the API is not working.
+var unhealthy = map[Kind]bool{KindUnknown: true, KindAuth: true, KindTransient: true, KindServer: true}
 
 // check returns the error of a tripped breaker, or nil.
 func (b *breaker) check() error {

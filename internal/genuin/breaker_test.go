@@ -11,11 +11,12 @@ import (
 )
 
 // TestBreakerWindow: the breaker trips on more than maxRate of the last
-// BreakerWindow requests, forgetting older ones; 429s are not failures;
-// 0 and 1 mean no breaker.
+// BreakerWindow requests, forgetting older ones; 429s and refusals of one
+// request are not failures; 0 and 1 mean no breaker.
 func TestBreakerWindow(t *testing.T) {
 	failure := &APIError{Status: 503, Kind: KindTransient}
 	throttled := &APIError{Status: 429, Kind: KindRateLimited}
+	refused := &APIError{Status: 400, Code: CodeBadRequest, Kind: KindInvalid}
 	feed := func(b *breaker, pattern string) {
 		for _, o := range pattern {
 			switch o {
@@ -23,15 +24,17 @@ func TestBreakerWindow(t *testing.T) {
 				b.observe(failure)
 			case 't':
 				b.observe(throttled)
+			case 'r':
+				b.observe(refused)
 			default:
 				b.observe(nil)
 			}
 		}
 	}
 	b := newBreaker(0.29)
-	feed(b, strings.Repeat("f", 29)+strings.Repeat("t", 200)+strings.Repeat(".", 71))
+	feed(b, strings.Repeat("f", 29)+strings.Repeat("t", 100)+strings.Repeat("r", 100)+strings.Repeat(".", 71))
 	if b.check() != nil {
-		t.Fatal("29 failures in 100 with 0.29 allowed must not trip, nor must 429s")
+		t.Fatal("29 failures in 100 with 0.29 allowed must not trip, nor must 429s and 400s")
 	}
 	feed(b, "f") // the first 29 failures slid out of the window
 	if b.check() != nil {
