@@ -99,11 +99,6 @@ type ApplyOptions struct {
 // as Terraform's -parallelism.
 const DefaultParallelism = 10
 
-// DefaultMaxFailureRate is the default of the client's circuit breaker
-// (genuin.Options.MaxFailureRate): once more than this share of the last
-// genuin.BreakerWindow requests failed, Apply stops with ErrBreakerOpen.
-const DefaultMaxFailureRate = 0.2
-
 func (o ApplyOptions) withDefaults() ApplyOptions {
 	if o.ChunkSize <= 0 {
 		o.ChunkSize = DefaultChunkSize

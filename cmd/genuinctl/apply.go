@@ -129,7 +129,7 @@ with its retries, takes at most 2 minutes.
 	o.render.register(cmd)
 	o.limits.register(cmd.Flags(), true)
 	o.pacing.register(cmd.Flags())
-	cmd.Flags().Float64Var(&o.maxFailures, "max-failure-rate", reconcile.DefaultMaxFailureRate,
+	cmd.Flags().Float64Var(&o.maxFailures, "max-failure-rate", genuin.DefaultMaxFailureRate,
 		fmt.Sprintf("stop sending requests once more than this share of the last %d failed: no answer, 5xx, refused token (1 never stops)", genuin.BreakerWindow))
 	cmd.Flags().StringVar(&o.progress, "progress", "auto", "auto, tty (a live status line), plain (a line every 10s) or none; auto is tty on a terminal, plain otherwise")
 	_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions([]string{"auto", "tty", "plain", "none"}, cobra.ShellCompDirectiveNoFileComp))

@@ -11,6 +11,11 @@ import (
 // (Options.MaxFailureRate) looks at.
 const BreakerWindow = 100
 
+// DefaultMaxFailureRate is the circuit breaker's share genuinctl uses by
+// default (Options.MaxFailureRate): more than 20 failed requests in the
+// last 100.
+const DefaultMaxFailureRate = 0.2
+
 // ErrCircuitOpen is matched by the error of every call after the circuit
 // breaker tripped (a *CircuitOpenError): none is sent, and a call retrying
 // stops retrying.

@@ -65,7 +65,8 @@ type Options struct {
 	// UserAgent is sent as the User-Agent header when not empty.
 	UserAgent string
 	// MaxFailureRate trips the circuit breaker: once more than this share
-	// of the last BreakerWindow requests failed (a 429 is not a failure),
+	// of the last BreakerWindow requests failed (no answer, a 5xx, a
+	// refused token; not a 429 or a 4xx refusal of one request),
 	// no call sends anything any more and a call retrying stops, each
 	// returning an error that wraps ErrCircuitOpen. 0, or 1 and more,
 	// means no breaker.
