@@ -369,10 +369,14 @@ func membersToRemove(want []spec.Member, recorded map[string]string) (removable,
 	for _, m := range want {
 		keep[m.Identity()] = true
 	}
-	for _, id := range sortedIdentities(recorded) {
-		if keep[id] {
-			continue
+	var gone []string // usually none: sort only what leaves
+	for id := range recorded {
+		if !keep[id] {
+			gone = append(gone, id)
 		}
+	}
+	slices.Sort(gone)
+	for _, id := range gone {
 		m := memberFromIdentity(id)
 		m.MemberID = memberIDOf(id, recorded[id])
 		if m.MemberID == "" {
@@ -412,15 +416,6 @@ func subscribersToRemove(want []spec.Subscriber, recorded []string) (removals, f
 func jsonString(s string) json.RawMessage {
 	data, _ := json.Marshal(s)
 	return data
-}
-
-func sortedIdentities(m map[string]string) []string {
-	ids := make([]string, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
 }
 
 func memberFromIdentity(id string) Member {

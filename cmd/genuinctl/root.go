@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -52,7 +54,8 @@ type env struct {
 	colour bool
 }
 
-// flush writes out a partial line the redacting writers hold back.
+// flush writes out what stdout buffers and a partial line the redacting
+// writers hold back.
 func (e *env) flush() {
 	for _, w := range []io.Writer{e.stdout, e.stderr} {
 		if rw, ok := w.(*redact.Writer); ok {
@@ -79,9 +82,50 @@ func (e *exitCodeError) Unwrap() error { return e.err }
 // withCode wraps err so that run exits with code; a nil err exits quietly.
 func withCode(code int, err error) error { return &exitCodeError{code: code, err: err} }
 
+// syncBuffer is stdout's buffer, safe for concurrent use: apply's views
+// write from their goroutines, and stderr flushes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  *bufio.Writer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// Flush writes out what the buffer holds.
+func (s *syncBuffer) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Flush()
+}
+
+// afterFlush writes to w after flushing first.
+type afterFlush struct {
+	w     io.Writer
+	first *syncBuffer
+}
+
+func (a afterFlush) Write(p []byte) (int, error) {
+	_ = a.first.Flush()
+	return a.w.Write(p)
+}
+
+// stdoutBuffer is the size of the buffer beneath stdout: a plan of
+// thousands of lines is written in a few large writes, not one a line.
+const stdoutBuffer = 64 << 10
+
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	secrets := knownSecrets(args, getenv)
-	e := &env{stdin: stdin, stdout: secrets.Writer(stdout), stderr: secrets.Writer(stderr), rawStdout: stdout, getenv: getenv,
+	// stdout is buffered beneath the redactor, whose Flush flushes it too
+	// (e.flush, before a prompt, at exit, and apply's views after each
+	// line they print); stderr is not: diagnostics go out as they come,
+	// after what stdout holds, so that a terminal or a CI log showing both
+	// has them in the order they were written.
+	buffered := &syncBuffer{b: bufio.NewWriterSize(stdout, stdoutBuffer)}
+	e := &env{stdin: stdin, stdout: secrets.Writer(buffered), stderr: secrets.Writer(afterFlush{stderr, buffered}), rawStdout: stdout, getenv: getenv,
 		secrets: secrets, colour: isTerminal(stdout) && getenv("NO_COLOR") == ""}
 	defer e.flush()
 	root := newRootCmd(e)
@@ -94,6 +138,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	if err == nil {
 		return exitOK
 	}
+	e.flush() // what stdout holds comes before the error on a shared terminal
 	var ce *exitCodeError
 	if errors.As(err, &ce) {
 		if ce.err != nil {

@@ -218,6 +218,7 @@ func runSandbox(ctx context.Context, e *env, addr, token string, cfg sandbox.Con
 		fmt.Fprintf(e.stdout, "state file: %s\n", cfg.DataFile)
 	}
 
+	e.flush() // the address is needed while the server runs
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

@@ -163,14 +163,21 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Flush masks and writes a partial line held back, such as a prompt.
+// Flush masks and writes a partial line held back, such as a prompt,
+// then flushes the writer beneath if it buffers (has a Flush method), so
+// that everything written so far is out.
 func (w *Writer) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.pending) == 0 {
-		return nil
+	if len(w.pending) > 0 {
+		_, err := w.w.Write(w.r.Bytes(w.pending))
+		w.pending = w.pending[:0]
+		if err != nil {
+			return err
+		}
 	}
-	_, err := w.w.Write(w.r.Bytes(w.pending))
-	w.pending = w.pending[:0]
-	return err
+	if f, ok := w.w.(interface{ Flush() error }); ok {
+		return f.Flush()
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 )
 
 // MaxFileSize bounds what Load reads of a lockfile or a journal: a lockfile
@@ -30,7 +31,7 @@ func readBounded(path string) ([]byte, error) {
 	if opened, err := f.Stat(); err != nil || !os.SameFile(info, opened) {
 		return nil, fmt.Errorf("%s changed while being opened", path)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	data, err := readSized(io.LimitReader(f, MaxFileSize+1), min(info.Size(), MaxFileSize))
 	if err != nil {
 		return nil, err
 	}
@@ -38,4 +39,25 @@ func readBounded(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than the %d MiB limit", path, MaxFileSize>>20)
 	}
 	return data, nil
+}
+
+// readSized reads r to its end into a buffer sized for the size the file
+// had when opened: io.ReadAll's doubling from 512 bytes would allocate,
+// clear and copy about three times a 100 MB lockfile. A file that grew
+// since is still read whole.
+func readSized(r io.Reader, size int64) ([]byte, error) {
+	data := make([]byte, 0, size+512)
+	for {
+		if len(data) == cap(data) {
+			data = slices.Grow(data, len(data)) // double
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		switch {
+		case err == io.EOF:
+			return data, nil
+		case err != nil:
+			return nil, err
+		}
+	}
 }

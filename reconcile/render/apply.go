@@ -157,6 +157,7 @@ func (v *ApplyText) tick() {
 		v.draw()
 	case ProgressPlain:
 		fmt.Fprintf(v.w, "progress: %s\n", v.m.figures())
+		flush(v.w)
 	}
 }
 
@@ -203,7 +204,9 @@ func (v *ApplyText) println(notice bool, line string) {
 	}
 	io.WriteString(w, line+"\n")
 	if v.live {
-		v.draw()
+		v.draw() // flushes
+	} else {
+		flush(w) // a buffered stdout: each result shows as it comes
 	}
 }
 

@@ -134,6 +134,7 @@ func (v *ApplyJSON) emit(e any) {
 		return
 	}
 	_, _ = v.w.Write(append(b, '\n'))
+	flush(v.w) // a buffered stdout: each event shows as it happens
 }
 
 // Start writes the apply_start event and starts the progress events. It
