@@ -264,6 +264,7 @@ func diffCreatedGroup(g *spec.Group, rec *lockfile.Group, base Change, opts Opti
 	adds := membersToAdd(g.Members, rec.Members)
 	removes, unknown := membersToRemove(g.Members, rec.Members)
 	subscribers, forgotten := subscribersToRemove(g.SubscribersRemoved, rec.SubscribersRemoved)
+	subscribers, members := apartFromMembers(g, rec, subscribers)
 	if len(updatable) > 0 || len(adds) > 0 || len(removes) > 0 || len(subscribers) > 0 || len(forgotten) > 0 {
 		ch := base
 		ch.Action = ActionUpdate
@@ -278,6 +279,13 @@ func diffCreatedGroup(g *spec.Group, rec *lockfile.Group, base Change, opts Opti
 		ch.Action, ch.Fields = ActionBlocked, createOnly
 		ch.Reason = "these fields can be set only when a group is created: update_conversation cannot change them"
 		ch.Hint = "set them back to their applied values, or give the group a new key to create a new group (the old one stays on the platform)"
+		changes = append(changes, &ch)
+	}
+	if len(members) > 0 {
+		ch := base
+		ch.Action, ch.SubscribersRemoved = ActionBlocked, members
+		ch.Reason = "these users are members of the group, added by phone (the lockfile records their user id as the member id), and in subscribers_removed"
+		ch.Hint = "take them out of subscribers_removed or out of the members, or mark the subscriber also_member: true if both are meant"
 		changes = append(changes, &ch)
 	}
 	if len(unknown) > 0 {
@@ -386,6 +394,32 @@ func membersToRemove(want []spec.Member, recorded map[string]string) (removable,
 		}
 	}
 	return removable, unknown
+}
+
+// apartFromMembers splits the subscriber removals of a created group into
+// those to send and those of users who are members of it by phone: the
+// spec cannot see that a phone is that user, the lockfile can (the member
+// id a phone got is the user's id). A subscriber marked also_member is
+// sent anyway.
+func apartFromMembers(g *spec.Group, rec *lockfile.Group, removals []Member) (send, members []Member) {
+	byPhone := map[string]bool{}
+	for _, m := range g.Members {
+		if id := rec.Members[m.Identity()]; m.Phone != "" && id != "" {
+			byPhone[id] = true
+		}
+	}
+	meant := map[string]bool{}
+	for _, s := range g.SubscribersRemoved {
+		meant[s.UserID] = s.AlsoMember
+	}
+	for _, r := range removals {
+		if byPhone[r.UserID] && !meant[r.UserID] {
+			members = append(members, r)
+		} else {
+			send = append(send, r)
+		}
+	}
+	return send, members
 }
 
 // subscribersToRemove returns the subscribers the spec removes whose

@@ -343,3 +343,36 @@ func TestImportWithSpecChatID(t *testing.T) {
 		t.Errorf("after import: %s", got)
 	}
 }
+
+// TestSubscriberWhoIsAPhoneMember: the spec cannot see that a member added
+// by phone is the user it removes as a subscriber; the lockfile can (the
+// phone's member id is that user's id). That removal is blocked, not sent,
+// unless the subscriber is marked also_member.
+func TestSubscriberWhoIsAPhoneMember(t *testing.T) {
+	st := appliedState(t)
+	userOfPhone := st.Groups["group/c1/g1"].Members["phone:919876543210"]
+	if userOfPhone == "" {
+		t.Fatal("the applied state records no member id for the phone member")
+	}
+	for _, alsoMember := range []bool{false, true} {
+		d := testDesired()
+		d.Groups["group/c1/g1"].SubscribersRemoved = []spec.Subscriber{{UserID: userOfPhone, AlsoMember: alsoMember}, {UserID: "s1"}}
+		p := Diff(d, st, Options{})
+		var sent, blocked []string
+		for _, c := range p.Changes {
+			switch c.Action {
+			case ActionUpdate:
+				sent = identities(c.SubscribersRemoved)
+			case ActionBlocked:
+				blocked = identities(c.SubscribersRemoved)
+			}
+		}
+		wantSent, wantBlocked := []string{"user:s1"}, []string{"user:" + userOfPhone}
+		if alsoMember {
+			wantSent, wantBlocked = []string{"user:" + userOfPhone, "user:s1"}, nil
+		}
+		if !slices.Equal(sent, wantSent) || !slices.Equal(blocked, wantBlocked) {
+			t.Errorf("also_member %v: sent %v, blocked %v; want %v and %v", alsoMember, sent, blocked, wantSent, wantBlocked)
+		}
+	}
+}
