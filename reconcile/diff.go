@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -327,17 +326,6 @@ func sortedNames(a, b lockfile.Fields) []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-func jsonEqual(a, b json.RawMessage) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	var ca, cb bytes.Buffer
-	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
-		return bytes.Equal(a, b)
-	}
-	return bytes.Equal(ca.Bytes(), cb.Bytes())
 }
 
 // membersToAdd returns the desired members not yet recorded, in spec order.

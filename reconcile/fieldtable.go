@@ -201,7 +201,7 @@ func (t fieldTable[S, R]) changes(applied, want lockfile.Fields) []FieldChange {
 		if f := t.field(name); after == nil && f != nil && f.UnmanagedWhenAbsent {
 			continue
 		}
-		if !jsonEqual(before, after) {
+		if !lockfile.EqualJSON(before, after) {
 			out = append(out, FieldChange{Name: name, Before: before, After: after})
 		}
 	}

@@ -288,9 +288,9 @@ func updateResidual(c *Change, rec *lockfile.Group) (*Change, error) {
 	for _, fc := range c.Fields {
 		now, ok := rec.Fields[fc.Name]
 		switch {
-		case fc.After == nil && !ok, ok && jsonEqual(now, fc.After):
+		case fc.After == nil && !ok, ok && lockfile.EqualJSON(now, fc.After):
 			// done
-		case fc.Before == nil && !ok, ok && jsonEqual(now, fc.Before), ok && jsonEqual(now, UnknownValue):
+		case fc.Before == nil && !ok, ok && lockfile.EqualJSON(now, fc.Before), ok && lockfile.EqualJSON(now, UnknownValue):
 			left.Fields = append(left.Fields, fc)
 		default:
 			return nil, fmt.Errorf("field %s holds neither the value the plan changes nor the one it sets", fc.Name)
@@ -343,7 +343,7 @@ func fieldsEqual(a, b lockfile.Fields) bool {
 		return false
 	}
 	for name, v := range a {
-		if w, ok := b[name]; !ok || !jsonEqual(v, w) {
+		if w, ok := b[name]; !ok || !lockfile.EqualJSON(v, w) {
 			return false
 		}
 	}

@@ -259,11 +259,11 @@ func (m *merger) fields(addr string, base, ours, theirs Fields) Fields {
 	for _, name := range unionKeys(ours, theirs) {
 		b, o, t := base[name], ours[name], theirs[name]
 		switch {
-		case rawEqual(o, t):
+		case EqualJSON(o, t):
 			out[name] = o
-		case rawEqual(o, b):
+		case EqualJSON(o, b):
 			out[name] = t
-		case rawEqual(t, b):
+		case EqualJSON(t, b):
 			out[name] = o
 		case isNull(o):
 			out[name] = o
@@ -284,7 +284,9 @@ func (m *merger) fields(addr string, base, ours, theirs Fields) Fields {
 
 func isNull(v json.RawMessage) bool { return v != nil && string(bytes.TrimSpace(v)) == "null" }
 
-func rawEqual(a, b json.RawMessage) bool {
+// EqualJSON reports whether two recorded values are the same JSON, spacing
+// aside; nil (absent) equals only nil.
+func EqualJSON(a, b json.RawMessage) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
