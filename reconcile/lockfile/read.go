@@ -1,10 +1,10 @@
 package lockfile
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 )
 
 // MaxFileSize bounds what Load reads of a lockfile or a journal: a lockfile
@@ -31,33 +31,16 @@ func readBounded(path string) ([]byte, error) {
 	if opened, err := f.Stat(); err != nil || !os.SameFile(info, opened) {
 		return nil, fmt.Errorf("%s changed while being opened", path)
 	}
-	data, err := readSized(io.LimitReader(f, MaxFileSize+1), min(info.Size(), MaxFileSize))
-	if err != nil {
+	// The buffer is sized for the file as opened: io.ReadAll's doubling
+	// from 512 bytes would allocate, clear and copy a 100 MB lockfile about
+	// three times. A file that grew since is still read whole.
+	buf := bytes.NewBuffer(make([]byte, 0, min(info.Size(), MaxFileSize)+512))
+	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err != nil {
 		return nil, err
 	}
+	data := buf.Bytes()
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("%s is larger than the %d MiB limit", path, MaxFileSize>>20)
 	}
 	return data, nil
-}
-
-// readSized reads r to its end into a buffer sized for the size the file
-// had when opened: io.ReadAll's doubling from 512 bytes would allocate,
-// clear and copy about three times a 100 MB lockfile. A file that grew
-// since is still read whole.
-func readSized(r io.Reader, size int64) ([]byte, error) {
-	data := make([]byte, 0, size+512)
-	for {
-		if len(data) == cap(data) {
-			data = slices.Grow(data, len(data)) // double
-		}
-		n, err := r.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
-		switch {
-		case err == io.EOF:
-			return data, nil
-		case err != nil:
-			return nil, err
-		}
-	}
 }
