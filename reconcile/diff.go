@@ -150,7 +150,7 @@ func diffGroup(g *spec.Group, rec *lockfile.Group, chats map[string]string, opts
 			ch.ChatID = DerivedChatID(opts.Namespace, g.Address(), g.CommunityID, g.Name)
 		}
 		ch.Fields = createdFields(groupFields.values(g))
-		ch.MembersAdded = membersToAdd(g.Members, nil)
+		ch.MembersAdded, _ = memberAdds(g.Members, nil)
 		if g.PhonesInCreate {
 			for i := range ch.MembersAdded {
 				ch.MembersAdded[i].InCreate = ch.MembersAdded[i].Phone != ""
@@ -260,8 +260,8 @@ func diffCreatedGroup(g *spec.Group, rec *lockfile.Group, base Change, opts Opti
 			createOnly = append(createOnly, fc)
 		}
 	}
-	adds := membersToAdd(g.Members, rec.Members)
-	removes, unknown := membersToRemove(g.Members, rec.Members)
+	adds, kept := memberAdds(g.Members, rec.Members)
+	removes, unknown := membersToRemove(g.Members, rec.Members, kept)
 	subscribers, forgotten := subscribersToRemove(g.SubscribersRemoved, rec.SubscribersRemoved)
 	subscribers, members := apartFromMembers(g, rec, subscribers)
 	if len(updatable) > 0 || len(adds) > 0 || len(removes) > 0 || len(subscribers) > 0 || len(forgotten) > 0 {
@@ -328,15 +328,23 @@ func sortedNames(a, b lockfile.Fields) []string {
 	return names
 }
 
-// membersToAdd returns the desired members not yet recorded, in spec order.
-func membersToAdd(want []spec.Member, recorded map[string]string) []Member {
-	var out []Member
+// memberAdds returns the desired members to add, in spec order (those not
+// recorded, and uncertain user members), and how many recorded members
+// are desired.
+func memberAdds(want []spec.Member, recorded map[string]string) (adds []Member, kept int) {
+	if len(recorded) == 0 && len(want) > 0 {
+		adds = make([]Member, 0, len(want))
+	}
 	for _, m := range want {
-		if id, ok := recorded[m.Identity()]; !ok || uncertainUser(m.Identity(), id) {
-			out = append(out, Member{Identity: m.Identity(), UserID: m.UserID, Phone: m.Phone})
+		id, ok := recorded[m.Identity()]
+		if ok {
+			kept++
+		}
+		if !ok || uncertainUser(m.Identity(), id) {
+			adds = append(adds, Member{Identity: m.Identity(), UserID: m.UserID, Phone: m.Phone})
 		}
 	}
-	return out
+	return adds, kept
 }
 
 // uncertainUser reports whether a recorded member is a user_id member whose
@@ -359,8 +367,13 @@ func memberIDOf(identity, recorded string) string {
 }
 
 // membersToRemove returns the recorded members no longer desired, sorted,
-// split into those with a known member id and those without.
-func membersToRemove(want []spec.Member, recorded map[string]string) (removable, unknown []Member) {
+// split into those with a known member id and those without. kept is how
+// many recorded members are desired (memberAdds counts them): when it is
+// all of them, nothing leaves and no set of the desired is built.
+func membersToRemove(want []spec.Member, recorded map[string]string, kept int) (removable, unknown []Member) {
+	if kept == len(recorded) {
+		return nil, nil
+	}
 	keep := make(map[string]bool, len(want))
 	for _, m := range want {
 		keep[m.Identity()] = true
@@ -390,6 +403,9 @@ func membersToRemove(want []spec.Member, recorded map[string]string) (removable,
 // id a phone got is the user's id). A subscriber marked also_member is
 // sent anyway.
 func apartFromMembers(g *spec.Group, rec *lockfile.Group, removals []Member) (send, members []Member) {
+	if len(removals) == 0 {
+		return nil, nil
+	}
 	byPhone := map[string]bool{}
 	for _, m := range g.Members {
 		if id := rec.Members[m.Identity()]; m.Phone != "" && id != "" {

@@ -53,15 +53,31 @@ func Save(p *Plan, st *lockfile.State) *SavedPlan {
 	return sp
 }
 
-// Marshal renders the saved plan, with its digest, as indented JSON.
+// Marshal renders the saved plan, with its digest, as indented JSON. The
+// plan is encoded once: the digest is of that encoding with an empty
+// digest, which is then set in place and the whole indented.
 func (sp *SavedPlan) Marshal() ([]byte, error) {
 	sp.Digest = ""
-	sp.Digest = digest(sp)
-	data, err := json.MarshalIndent(sp, "", "  ")
+	compact, err := json.Marshal(sp)
 	if err != nil {
 		return nil, err
 	}
-	return append(data, '\n'), nil
+	sp.Digest = digestOf(compact)
+	// The version and the digest are the first two keys.
+	head := fmt.Appendf(nil, `{"saved_plan_version":%d,"digest":`, sp.Version)
+	empty := append(head, `""`...)
+	if !bytes.HasPrefix(compact, empty) {
+		return nil, errors.New("save plan: unexpected encoding") // the struct's first fields: not reached
+	}
+	whole := fmt.Appendf(head, "%q", sp.Digest)
+	whole = append(whole, compact[len(empty):]...)
+	var out bytes.Buffer
+	out.Grow(len(whole) + len(whole)/2)
+	if err := json.Indent(&out, whole, "", "  "); err != nil {
+		return nil, err
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
 }
 
 // ParseSavedPlan decodes a saved plan and verifies its version and
@@ -127,6 +143,11 @@ func digest(v any) string {
 	if err != nil {
 		panic(fmt.Sprintf("digest: %v", err)) // plain data: cannot fail
 	}
+	return digestOf(data)
+}
+
+// digestOf is the digest of an encoding.
+func digestOf(data []byte) string {
 	sum := sha256.Sum256(data)
 	return "sha256:" + hex.EncodeToString(sum[:])
 }

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -74,6 +75,11 @@ func TestSavedPlanDigest(t *testing.T) {
 	sp, err := ParseSavedPlan(data)
 	if err != nil {
 		t.Fatalf("an untouched plan must parse: %v", err)
+	}
+	// Marshal encodes once and splices the digest in: the file is the
+	// plain indented encoding of the plan with its digest.
+	if want, _ := json.MarshalIndent(sp, "", "  "); string(data) != string(want)+"\n" {
+		t.Errorf("the saved plan is not the indented encoding of itself:\n%s\nwant\n%s", data, want)
 	}
 	if got := sp.Plan.Changes[0].MembersRemoved[0].MemberID; got != "m-phone" {
 		t.Fatalf("removal of %q", got)
