@@ -401,7 +401,7 @@ func call[T any](ctx context.Context, w *worker, do func(context.Context) (T, er
 
 func (w *worker) createCommunity(ctx context.Context, c *Change) error {
 	want := afterFields(c.Fields)
-	handle := strings.TrimPrefix(c.Address, KindCommunity+"/")
+	handle := handleOf(c.Address)
 	req, err := communityRequest(handle, want)
 	if err != nil {
 		return fmt.Errorf("plan fields: %w", err)

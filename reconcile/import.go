@@ -21,7 +21,8 @@ func ImportEntry(d *spec.Desired, st *lockfile.State, addr, id string) (lockfile
 	if err := importable(st, addr); err != nil {
 		return lockfile.Entry{}, err
 	}
-	if handle, ok := strings.CutPrefix(addr, KindCommunity+"/"); ok {
+	if a, err := ParseAddress(addr); err == nil && a.Kind == KindCommunity {
+		handle := a.Community
 		c := d.Communities[handle]
 		if c == nil {
 			return lockfile.Entry{}, fmt.Errorf("import %s: not in the spec; declare it first, so its fields are known", addr)

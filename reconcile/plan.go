@@ -3,7 +3,6 @@ package reconcile
 import (
 	"encoding/json"
 	"sort"
-	"strings"
 )
 
 // PlanFormatVersion is the version of the plan's JSON form (schema/plan.schema.json).
@@ -45,6 +44,10 @@ type Plan struct {
 	// Estimate is how long apply should take; set by the command, which
 	// knows the apply settings. Saved plans do not carry it.
 	Estimate *Estimate `json:"estimate,omitempty"`
+	// Selection is the --target and --exclude the plan was narrowed by
+	// (Select), and LeftOut how many changes they left out.
+	Selection *Selection `json:"selection,omitempty"`
+	LeftOut   int        `json:"left_out,omitempty"`
 }
 
 // Summary counts the changes and the API calls applying them takes.
@@ -155,4 +158,7 @@ func addressLess(a, b string) bool {
 	return a < b
 }
 
-func isCommunity(addr string) bool { return strings.HasPrefix(addr, KindCommunity+"/") }
+func isCommunity(addr string) bool {
+	a, _ := ParseAddress(addr)
+	return a.Kind == KindCommunity
+}

@@ -44,7 +44,7 @@ func (sp *SavedPlan) Resume(st *lockfile.State) (*Resumed, error) {
 	case sp.Lockfile != nil && st.Lineage != sp.Lockfile.Lineage:
 		return nil, fmt.Errorf("the plan was made against another lockfile (lineage %s, this one is %s); run plan again", sp.Lockfile.Lineage, st.Lineage)
 	}
-	r := &Resumed{Plan: &Plan{FormatVersion: sp.Plan.FormatVersion, Changes: []*Change{}}}
+	r := &Resumed{Plan: &Plan{FormatVersion: sp.Plan.FormatVersion, Changes: []*Change{}, Selection: sp.Plan.Selection, LeftOut: sp.Plan.LeftOut}}
 	for _, c := range sp.Plan.Changes {
 		if c.Action != ActionBlocked {
 			r.Total++

@@ -29,6 +29,7 @@ type applyOptions struct {
 	render      renderOptions
 	limits      limitOptions
 	pacing      pacingOptions
+	selection   selectionOptions
 	output      string
 	progress    string
 	maxFailures float64
@@ -129,6 +130,7 @@ with its retries, takes at most 2 minutes.
 	o.render.register(cmd)
 	o.limits.register(cmd.Flags(), true)
 	o.pacing.register(cmd.Flags())
+	o.selection.register(cmd.Flags())
 	cmd.Flags().Float64Var(&o.maxFailures, "max-failure-rate", genuin.DefaultMaxFailureRate,
 		fmt.Sprintf("stop sending requests once more than this share of the last %d failed: no answer, 5xx, refused token (1 never stops)", genuin.BreakerWindow))
 	cmd.Flags().StringVar(&o.progress, "progress", "auto", "auto, tty (a live status line), plain (a line every 10s) or none; auto is tty on a terminal, plain otherwise")
@@ -275,6 +277,12 @@ func (o *applyOptions) check() error {
 	if _, err := render.ParseProgress(o.progress, false); err != nil {
 		return err
 	}
+	if o.planFile != "" && !o.selection.sel.IsZero() {
+		return errors.New("--target and --exclude narrow a plan being made: a saved plan applies as it was saved (plan --out records its own --target and --exclude)")
+	}
+	if err := o.selection.check(); err != nil {
+		return err
+	}
 	return o.pacing.check()
 }
 
@@ -334,7 +342,7 @@ func (o *applyOptions) input(e *env) (*spec.Desired, *reconcile.SavedPlan, error
 func (o *applyOptions) plan(e *env, lf *lockfile.File, d *spec.Desired, saved *reconcile.SavedPlan) (*reconcile.Plan, *reconcile.Resumed, error) {
 	if saved == nil {
 		warnForeign(e, lf, d)
-		return reconcile.Diff(d, lf.State(), reconcile.Options{}), nil, nil
+		return o.selection.apply(e, reconcile.Diff(d, lf.State(), reconcile.Options{}), d, lf.State()), nil, nil
 	}
 	r, err := saved.Resume(lf.State())
 	if err != nil {

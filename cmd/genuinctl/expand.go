@@ -8,6 +8,7 @@ import (
 
 func newExpandCmd(e *env) *cobra.Command {
 	var files specOptions
+	var show renderOptions
 	cmd := &cobra.Command{
 		Use:   "expand [-f PATH]...",
 		Short: "Print the fully resolved spec: generators expanded, lists merged",
@@ -16,16 +17,20 @@ everything resolved: generators stamped out into groups, member lists merged
 into each group's members (de-duplicated), phone numbers normalised to the
 API's form, communities sorted by handle and groups by address.
 
-It shows a reviewer exactly what a generator makes, and its output is itself
-a valid spec. Phone numbers are printed in full. It reads only the files:
+It shows a reviewer exactly what a generator makes. Phone numbers are
+personal data: they are masked (91••••••••10) unless --show-pii, and only
+with --show-pii is the output itself a valid spec. It reads only the files:
 no lockfile, no network.`,
 		Example: `  genuinctl expand -f examples/campaign | less
-  genuinctl expand -f examples/gitops > resolved.yaml`,
+  genuinctl expand -f examples/gitops --show-pii > resolved.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			d, err := files.load(e)
 			if err != nil {
 				return err
+			}
+			if !show.showPII {
+				maskSpecPhones(d)
 			}
 			out, err := spec.Expand(d)
 			if err != nil {
@@ -36,5 +41,6 @@ no lockfile, no network.`,
 		},
 	}
 	files.register(cmd)
+	show.register(cmd)
 	return cmd
 }

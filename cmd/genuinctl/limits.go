@@ -30,12 +30,7 @@ func (o *limitOptions) register(fs *pflag.FlagSet, withForce bool) {
 // check prints the thresholds the plan exceeds and returns an exit-3 error
 // for them, unless forced.
 func (o *limitOptions) check(e *env, p *reconcile.Plan, st *lockfile.State) error {
-	violations := p.Violations(o.limits, func(addr string) int {
-		if st == nil || st.Groups[addr] == nil {
-			return 0
-		}
-		return len(st.Groups[addr].Members)
-	})
+	violations := o.violations(p, st)
 	if len(violations) == 0 {
 		return nil
 	}
@@ -47,4 +42,14 @@ func (o *limitOptions) check(e *env, p *reconcile.Plan, st *lockfile.State) erro
 		return nil
 	}
 	return withCode(exitThreshold, errors.New("the plan exceeds a safety threshold: check it, then raise the threshold or pass --force"))
+}
+
+// violations are the thresholds the plan exceeds, each as a sentence.
+func (o *limitOptions) violations(p *reconcile.Plan, st *lockfile.State) []string {
+	return p.Violations(o.limits, func(addr string) int {
+		if st == nil || st.Groups[addr] == nil {
+			return 0
+		}
+		return len(st.Groups[addr].Members)
+	})
 }

@@ -99,7 +99,8 @@ func (o *specOptions) load(e *env) (*spec.Desired, error) {
 	return d, nil
 }
 
-// printDiagnostics writes one file:line:col: message per line.
+// printDiagnostics writes one file:line:col: message per line, each
+// followed by its annotation when errors are annotated.
 func printDiagnostics(e *env, err error) {
 	diags := spec.Diagnostics(err)
 	if len(diags) == 0 {
@@ -108,6 +109,7 @@ func printDiagnostics(e *env, err error) {
 	}
 	for _, d := range diags {
 		fmt.Fprintln(e.stderr, d)
+		e.annotateDiagnostic(d)
 	}
 }
 
@@ -144,11 +146,41 @@ func (o *lockOptions) registerTimeout(fs *pflag.FlagSet) {
 // load reads the lockfile (and any journal) without locking it.
 func (o *lockOptions) load(e *env) (*lockfile.File, error) {
 	f, err := lockfile.Load(o.file())
+	return loaded(e, f, err)
+}
+
+// loaded is what load makes of lockfile.Load's results: the error with
+// its exit code, or a note of a journal replayed.
+func loaded(e *env, f *lockfile.File, err error) (*lockfile.File, error) {
 	if err != nil {
 		return nil, withCode(exitError, err)
 	}
 	noteRecovered(e, f)
 	return f, nil
+}
+
+// loadSpecAndLockfile reads the spec and, at the same time, the lockfile
+// without locking it: on a campaign of 20,000 groups each read takes about
+// a second, and they share nothing. What they print comes in the order of
+// reading them one after the other: the spec's diagnostics, then the
+// lockfile's; the lockfile's error counts only when the spec has none.
+func loadSpecAndLockfile(e *env, files *specOptions, lock *lockOptions) (*spec.Desired, *lockfile.File, error) {
+	type result struct {
+		f   *lockfile.File
+		err error
+	}
+	read := make(chan result, 1)
+	go func() {
+		f, err := lockfile.Load(lock.file())
+		read <- result{f, err}
+	}()
+	d, err := files.load(e)
+	r := <-read
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := loaded(e, r.f, r.err)
+	return d, f, err
 }
 
 // open locks the lockfile for writing and reads it; the caller closes it.

@@ -18,7 +18,9 @@ type planOptions struct {
 	render           renderOptions
 	limits           limitOptions
 	pacing           pacingOptions
+	selection        selectionOptions
 	output           string
+	detailsHint      string
 	out              string
 	detailedExitCode bool
 	endpoint         string
@@ -71,22 +73,22 @@ spec wins.
   genuinctl plan --out tonight.plan`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.output != "text" && o.output != "json" {
-				return withCode(exitError, fmt.Errorf("--output %q: use text or json", o.output))
+			if o.output != "text" && o.output != "json" && o.output != "markdown" {
+				return withCode(exitError, fmt.Errorf("--output %q: use text, json or markdown", o.output))
 			}
 			if err := o.pacing.check(); err != nil {
 				return withCode(exitError, err)
 			}
-			d, err := o.files.load(e)
-			if err != nil {
-				return err
+			if err := o.selection.check(); err != nil {
+				return withCode(exitError, err)
 			}
-			lf, err := o.lock.load(e)
+			d, lf, err := loadSpecAndLockfile(e, &o.files, &o.lock)
 			if err != nil {
 				return err
 			}
 			warnForeign(e, lf, d)
 			p := reconcile.Diff(d, lf.State(), reconcile.Options{Namespace: o.namespace(e, lf.State())})
+			p = o.selection.apply(e, p, d, lf.State())
 			if o.out != "" {
 				if err := writeSavedPlan(e, o.out, reconcile.Save(p, lf.State())); err != nil {
 					return withCode(exitError, err)
@@ -95,9 +97,13 @@ spec wins.
 			// The estimate depends on how apply will run, not on the
 			// changes: a saved plan does not carry it.
 			p.Estimate = o.pacing.estimate(p)
-			if o.output == "json" {
-				err = render.JSON(e.stdout, p)
-			} else {
+			switch o.output {
+			case "json":
+				err = render.JSON(e.stdout, p, render.JSONOptions{ShowPII: o.render.showPII, Lineage: lineageOf(lf.State())})
+			case "markdown":
+				err = render.Markdown(e.stdout, p, render.MarkdownOptions{ShowPII: o.render.showPII,
+					Thresholds: o.limits.violations(p, lf.State()), DetailsHint: o.detailsHint})
+			default:
 				err = render.Text(e.stdout, p, render.TextOptions{Color: e.colour, ShowPII: o.render.showPII})
 			}
 			if err != nil {
@@ -120,8 +126,12 @@ spec wins.
 	o.render.register(cmd)
 	o.limits.register(cmd.Flags(), false)
 	o.pacing.register(cmd.Flags())
-	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "text or json (schema/plan.schema.json)")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	o.selection.register(cmd.Flags())
+	cmd.Flags().StringVarP(&o.output, "output", "o", "text",
+		"text, json (schema/plan.schema.json) or markdown (a pull-request comment: summary first, details folded per community, always under GitHub's 65,536 characters)")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json", "markdown"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.Flags().StringVar(&o.detailsHint, "details-hint", "",
+		`with -o markdown: where to see the changes a long plan leaves out, e.g. "the plan.json artifact of this run" (default: "the JSON plan lists every change")`)
 	cmd.Flags().StringVar(&o.out, "out", "", "also save the plan to FILE for \"genuinctl apply FILE\" (it holds phone numbers: keep it private)")
 	cmd.Flags().StringVar(&o.endpoint, "endpoint", "",
 		"the API base URL apply will use (default $GENUIN_ENDPOINT): with no lockfile yet, the chat_ids of new groups are derived from it; plan makes no call")
@@ -158,4 +168,13 @@ func applySavedCommand(planFile, lockPath string) string {
 		return "genuinctl apply " + planFile
 	}
 	return "genuinctl apply " + planFile + " --lockfile " + lockPath
+}
+
+// lineageOf is the lockfile's lineage, or "" without one: masked phones in
+// the JSON plan are tagged with a hash keyed with it.
+func lineageOf(st *lockfile.State) string {
+	if st == nil {
+		return ""
+	}
+	return st.Lineage
 }

@@ -52,6 +52,9 @@ type env struct {
 	secrets *redact.Redactor
 	// colour is set when stdout is a terminal that wants colour.
 	colour bool
+	// annotate adds a GitHub Actions annotation to every error printed
+	// (--error-format).
+	annotate bool
 }
 
 // flush writes out what stdout buffers and a partial line the redacting
@@ -143,10 +146,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	if errors.As(err, &ce) {
 		if ce.err != nil {
 			fmt.Fprintln(e.stderr, "Error:", ce.err)
+			e.annotateError(ce.err)
 		}
 		return ce.code
 	}
 	fmt.Fprintln(e.stderr, "Error:", err)
+	e.annotateError(err)
 	return exitError
 }
 
@@ -220,7 +225,9 @@ Quick start, against the embedded sandbox (no account needed):
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate(versionTemplate)
+	registerErrorFormat(root, e)
 	root.AddCommand(
+		newInitCmd(e),
 		newValidateCmd(e),
 		newExpandCmd(e),
 		newPlanCmd(e),

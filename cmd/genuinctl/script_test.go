@@ -226,6 +226,7 @@ func cmdExit(ts *testscript.TestScript, neg bool, args []string) {
 	transcript := ts.Value(transcriptKey{}).(*bytes.Buffer)
 	transcript.WriteString(ts.ReadFile("stdout"))
 	transcript.WriteString(ts.ReadFile("stderr"))
+	checkNoPhones(ts, args[1:])
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genuin/genuinctl/reconcile/lockfile"
+	"github.com/genuin/genuinctl/reconcile/render"
 )
 
 func newStateCmd(e *env) *cobra.Command {
@@ -58,9 +59,15 @@ it in the shell (see "genuinctl completion --help").`,
 			return tw.Flush()
 		},
 	})
-	cmd.AddCommand(&cobra.Command{
-		Use:               "show ADDRESS",
-		Short:             "Print one record as JSON",
+	var show renderOptions
+	showCmd := &cobra.Command{
+		Use:   "show ADDRESS",
+		Short: "Print one record as JSON",
+		Long: `show prints one record of the lockfile as JSON. Phone numbers are personal
+data: a member's is masked unless --show-pii, as the JSON plan masks it
+("phone:91••••••••10#3fa2", its tag keyed with the lockfile's lineage), and
+so are the values of personal fields. The lockfile itself holds them in
+full.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeRecorded(&lock, 1, false),
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -68,11 +75,12 @@ it in the shell (see "genuinctl completion --help").`,
 			if err != nil {
 				return err
 			}
+			pii := render.NewPII(render.JSONOptions{ShowPII: show.showPII, Lineage: st.Lineage})
 			var rec any
 			if c, ok := st.Communities[args[0]]; ok {
-				rec = c
+				rec = maskedCommunity(c, pii)
 			} else if g, ok := st.Groups[args[0]]; ok {
-				rec = g
+				rec = maskedGroup(g, pii)
 			} else {
 				return withCode(exitError, unknownAddress(st, args[0]))
 			}
@@ -83,7 +91,9 @@ it in the shell (see "genuinctl completion --help").`,
 			fmt.Fprintln(e.stdout, string(data))
 			return nil
 		},
-	})
+	}
+	show.register(showCmd)
+	cmd.AddCommand(showCmd)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "rm ADDRESS...",
 		Short: "Forget records: the objects stay on the platform, unmanaged",

@@ -35,7 +35,7 @@ const Endpoint = "https://api.genuin.example"
 
 // layout names the generator's output: change it when the files change,
 // so that stale caches are rebuilt.
-const layout = "v1"
+const layout = "v2"
 
 // Size is the shape of a generated spec.
 type Size struct {
@@ -98,12 +98,9 @@ func WriteSpec(dir string, s Size) error {
 		}
 	}
 	member := 0
-	next := func() (string, string) { // a unique user id or phone, alternately
+	next := func() (string, string) {
 		member++
-		if member%2 == 0 {
-			return "user_id", fmt.Sprintf("%08x-0000-4000-8000-%012x", member, member)
-		}
-		return "phone", fmt.Sprintf("+91 98%03d %05d", member/100000, member%100000) // valid Indian mobiles
+		return memberN(member)
 	}
 	for c := range s.Groups / s.GroupsPer {
 		var y strings.Builder
@@ -141,6 +138,15 @@ func WriteSpec(dir string, s Size) error {
 		}
 	}
 	return nil
+}
+
+// memberN is the nth member of a generated spec (from 1): a unique user id
+// or phone, alternately.
+func memberN(n int) (kind, value string) {
+	if n%2 == 0 {
+		return "user_id", fmt.Sprintf("%08x-0000-4000-8000-%012x", n, n)
+	}
+	return "phone", fmt.Sprintf("+91 98%03d %05d", n/100000, n%100000) // valid Indian mobiles
 }
 
 // WriteLockfile writes to path the lockfile of the spec below dir as an

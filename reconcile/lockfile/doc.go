@@ -4,8 +4,11 @@
 // record lost here is an object the tool can never manage again.
 //
 // Invariants:
-//   - The file is JSON with sorted keys, indented, one record per object and
-//     a trailing newline, so it diffs cleanly in git.
+//   - The file is JSON with its keys in a fixed order (map keys sorted),
+//     indented, one record per object, one line per member and per field,
+//     and a trailing newline, so it diffs cleanly in git: Marshal(s) is
+//     deterministic, and Parse(Marshal(s)) is s (field values equal as
+//     JSON).
 //   - Writes are atomic: a temporary file in the same directory is written
 //     and synced, renamed over the lockfile, and the directory is synced. A
 //     crash leaves either the old or the new file, never a torn one.
@@ -20,18 +23,22 @@
 //   - A failed write or sync breaks the File: every Record, waiting or
 //     later, fails, nothing more is written, and the journal is kept for
 //     the next run to replay. All work stops at once.
-//   - Loading validates everything, and refuses with every problem as
+//   - Loading validates everything, in one walk of the bytes that builds
+//     the State as it goes (decode.go), and refuses with every problem as
 //     file:line:col: address: message (file:line for the journal): content
 //     that is not UTF-8 JSON or has anything after the document; the shape
-//     of schema/lockfile.schema.json (a key missing, unknown, duplicated or
-//     in another case, a wrong type, null anywhere but inside a field's
-//     value, an integer out of range); another format_version; and the
+//     of schema/lockfile.schema.json (schema/lockfile-v1.schema.json for
+//     format 1: a key missing, unknown, duplicated or in another case, a
+//     wrong type, null anywhere but inside a field's value, an integer out
+//     of range, a member listed twice); another format_version; and the
 //     rules of State.Validate that a schema cannot state: record keys that
 //     are addresses, a community's handle equal to its address's, a created
 //     community with its community_id, known statuses, a non-empty chat_id
 //     no other group has, a group's community equal to its address's, member
 //     identities, create_members only on a pending group, subscribers_removed
-//     user:<id> identities listed once, 0 <= serial < MaxInt64. A journal's header and entries are held to the same rules,
+//     user:<id> identities listed once, 0 <= serial < MaxInt64. The rules of
+//     a record are checked once it is read, unless it has a problem of its
+//     shape. A journal's header and entries are held to the same rules,
 //     and each entry is checked as Record checks it while it is replayed.
 //     A group's community need not be recorded ("state rm" may forget it).
 //   - Record refuses an entry that would break a rule (a record that does
@@ -49,26 +56,32 @@
 //     recorded); Close never creates, truncates or removes a journal it
 //     did not write.
 //   - The serial grows by one on every write that changes content.
-//   - Format 1 grows only by optional keys: a group's subscribers_removed
-//     (and an OpMembers entry's subscribers_removed and
-//     subscribers_forgotten), and phone:<digits> identities in
-//     create_members. A lockfile that does not use them is read and
-//     written byte for byte as before; a genuinctl older than them
-//     refuses one that does (an unknown key, an identity its
-//     create_members does not take), rather than drop what it does not
-//     know.
+//   - Format 2 is format 1 made smaller, still one line per member: a
+//     group's members, one object of identity to member id in format 1,
+//     are its users (a sorted array of the user ids whose member id is
+//     the user id: nearly all), its phones (digits to member id) and its
+//     user_member_ids (user id to "", a member whose add is uncertain),
+//     each optional; a field's value is compact on its line. Everything
+//     else is as in format 1. Parse reads both formats into the same
+//     State (FormatVersion 2); Marshal writes format 2 only, so a format 1
+//     lockfile is rewritten as format 2 by the first checkpoint that
+//     changes its content, and by nothing else. The journal's format is
+//     unchanged: its records keep format 1's members. A later change of
+//     the file bumps format_version again and keeps a reader for every
+//     released format.
 //
 // Many runners: a new lockfile's lineage is derived from its endpoint
 // (LineageFor), and a group's chat_id from the lineage and its address
 // (ChatIDFor, version 4 layout), so runners that share neither a lock nor
 // a lockfile name the same chat for the same address. Merge is the
 // three-way merge of two lockfiles grown from one base (the git merge
-// driver): it unions records, merges one record field by field and member
+// driver, whose three files may be of either format): it unions records, merges one record field by field and member
 // by member, keeps the lineage, takes the larger serial plus one, and
 // refuses a real conflict (*ConflictError).
 //
 // The package imports nothing else of genuinctl's: records keep the applied
-// values of fields as canonical JSON keyed by field name, and the reconciler
-// decides what they mean. The shape it checks mirrors
-// schema/lockfile.schema.json; a test holds the two in agreement.
+// values of fields as compact JSON keyed by field name, and the reconciler
+// decides what they mean. The shapes it checks mirror
+// schema/lockfile.schema.json and schema/lockfile-v1.schema.json; tests
+// hold each format's shape and schema in agreement.
 package lockfile

@@ -1,8 +1,7 @@
 package lockfile
 
 import (
-	"bytes"
-	"encoding/json"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -51,10 +50,12 @@ type File struct {
 	// lock is the writer's lock, nil for a read-only File or once closed.
 	lock  *lock
 	state *State
-	// written is the canonical rendering (Marshal) of the state last read
-	// or written, nil before the first write of a new lockfile: content
-	// equal to it needs no write, whatever the file's formatting.
-	written []byte
+	// written identifies the canonical rendering (Marshal) of the state
+	// last read or written, zero before the first write of a new
+	// lockfile: content equal to it needs no write, whatever the file's
+	// formatting. A digest, not the bytes: a 20,000-group lockfile renders
+	// to 70 MB, which an apply would otherwise hold for its whole run.
+	written rendering
 	// replayed is what Load found in the journal of an interrupted run.
 	replayed *journalContent
 	// recorded says Record (or Rebind) changed the state since the last
@@ -105,9 +106,11 @@ func load(path string, writable bool) (*File, error) {
 			return nil, err
 		}
 		if writable {
-			if f.written, err = Marshal(f.state); err != nil {
+			data, err := Marshal(f.state)
+			if err != nil {
 				return nil, err
 			}
+			f.written = renderingOf(data)
 		}
 	}
 	if err := f.replay(); err != nil {
@@ -183,7 +186,7 @@ func replayEntries(jpath string, st *State, jc *journalContent) (chatIndex, erro
 		}
 	}
 	if probs := st.problems(); len(probs) > 0 {
-		return nil, &InvalidError{File: jpath, Problems: finish(jpath, nil, nil, probs),
+		return nil, &InvalidError{File: jpath, Problems: finish(jpath, nil, probs),
 			Advice: "replaying the journal gives an invalid state; " + adviceJournal}
 	}
 	return idx, nil
@@ -200,120 +203,71 @@ func (f *File) Recovered() int {
 	return len(f.replayed.entries)
 }
 
-// Parse decodes and validates lockfile content; name is used in error
-// messages. It refuses, as an *InvalidError listing every problem as
-// name:line:col: address: message, content that:
+// Parse decodes and validates lockfile content, format 1 or 2; name is
+// used in error messages. It refuses, as an *InvalidError listing every
+// problem as name:line:col: address: message, content that:
 //
 //   - is not UTF-8 or not JSON, or has anything after the document;
-//   - does not have the shape of schema/lockfile.schema.json: a key missing,
-//     unknown, duplicated or differing in case, a value of the wrong type,
-//     null anywhere but inside a field's value, an integer out of range;
+//   - does not have the shape of schema/lockfile.schema.json (format 2)
+//     or schema/lockfile-v1.schema.json (format 1): a key missing,
+//     unknown or duplicated, a value of the wrong type, null anywhere but
+//     inside a field's value, an integer out of range, a member listed
+//     twice;
 //   - has another format_version;
 //   - breaks a rule of State.Validate (addresses, statuses, ids, unique
 //     chat_ids, members, serial range).
+//
+// The State it returns has FormatVersion, whichever format it read.
 func Parse(name string, data []byte) (*State, error) {
-	if !utf8.Valid(data) {
-		off := 0
-		for off < len(data) {
-			r, size := utf8.DecodeRune(data[off:])
-			if r == utf8.RuneError && size == 1 {
-				break
-			}
-			off += size
+	d := newDecoder(data)
+	err := d.document()
+	// The decoder checks that strings are UTF-8 and the rest is ASCII,
+	// unless it stops at a syntax error or before data after the
+	// document: the first invalid byte is found then.
+	if err != nil || d.pos < len(data) {
+		if off := invalidUTF8(data); off >= 0 {
+			return nil, damaged(name, data, int64(off), "invalid UTF-8")
 		}
-		return nil, damaged(name, data, int64(off), "invalid UTF-8")
 	}
-	w := newWalker(data, nil)
-	if err := w.document(lockfileShape, nil); err != nil {
+	if err != nil {
 		var syn *syntaxError
 		errors.As(err, &syn)
 		return nil, damaged(name, data, syn.offset, err.Error())
 	}
 	// Another format is refused before its content is judged by this one.
-	if w.version != "" && w.version != json.Number(strconv.Itoa(FormatVersion)) {
-		p := problemOf([]string{"format_version"}, "lockfile format_version %s is not supported by this genuinctl (it reads version %d)", w.version, FormatVersion)
-		return nil, &InvalidError{File: name, Problems: finish(name, data, lockfileShape, []Problem{p}),
+	if v := d.version; v != "" && v != strconv.Itoa(formatV1) && v != strconv.Itoa(FormatVersion) {
+		i, _ := lookup(lockfileShape, "format_version")
+		p := problemAt(d.headOff[i], []string{"format_version"}, "lockfile format_version %s is not supported by this genuinctl (it reads versions %d and %d)", v, formatV1, FormatVersion)
+		return nil, &InvalidError{File: name, Problems: finish(name, data, []Problem{p}),
 			Advice: "it was left untouched: use the genuinctl that wrote it"}
 	}
-	probs := w.probs
-	var st State
-	if trimmed := bytes.TrimLeft(data, " \t\r\n"); trimmed[0] != '{' || w.unknownKeys > 0 {
-		// Not an object, or keys the decoder would match to fields
-		// regardless of case: the rules would judge values the document
-		// does not hold where they belong. The walk's problems come first.
-	} else if err := json.Unmarshal(data[:w.end], &st); err == nil {
-		// The rules are checked on the values the walk found well formed:
-		// a null record, say, is not also reported as a record without a
-		// status.
-		flagged := map[string]bool{}
-		for _, p := range probs {
-			flagged[pathKey(p.path[:min(len(p.path), 2)])] = true
-		}
-		st.normalize()
-		for _, p := range st.problems() {
-			if !flagged[pathKey(p.path[:min(len(p.path), 2)])] {
-				probs = append(probs, p)
-			}
-		}
-	} else if len(probs) == 0 { // the walk checks every type: not reached
-		probs = append(probs, problemAt(decodeOffset(err), nil, "%v", err))
+	if len(d.probs) > 0 {
+		return nil, &InvalidError{File: name, Problems: finish(name, data, d.probs), Advice: adviceInvalid}
 	}
-	if len(probs) > 0 {
-		return nil, &InvalidError{File: name, Problems: finish(name, data, lockfileShape, probs), Advice: adviceInvalid}
+	return d.st, nil
+}
+
+// invalidUTF8 is the offset of the first byte of data that is not UTF-8,
+// or -1.
+func invalidUTF8(data []byte) int {
+	if utf8.Valid(data) {
+		return -1
 	}
-	return &st, nil
+	off := 0
+	for off < len(data) {
+		r, size := utf8.DecodeRune(data[off:])
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		off += size
+	}
+	return off
 }
 
 // damaged is the error for content that is not a JSON document.
 func damaged(name string, data []byte, offset int64, msg string) error {
 	p := problemAt(offset, nil, "lockfile is damaged (%s)", msg)
-	return &InvalidError{File: name, Problems: finish(name, data, nil, []Problem{p}), Advice: adviceDamaged}
-}
-
-// decodeOffset is where a JSON decoding error occurred, or -1.
-func decodeOffset(err error) int64 {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return syn.Offset
-	case errors.As(err, &typ):
-		return typ.Offset
-	}
-	return -1
-}
-
-// normalize gives a decoded state the form Marshal round-trips: empty maps
-// for no records, nil for empty optional collections.
-func (s *State) normalize() {
-	if s.Communities == nil {
-		s.Communities = map[string]*Community{}
-	}
-	if s.Groups == nil {
-		s.Groups = map[string]*Group{}
-	}
-	for _, c := range s.Communities {
-		if c != nil && len(c.Fields) == 0 {
-			c.Fields = nil
-		}
-	}
-	for _, g := range s.Groups {
-		if g == nil {
-			continue
-		}
-		if len(g.Fields) == 0 {
-			g.Fields = nil
-		}
-		if len(g.Members) == 0 {
-			g.Members = nil
-		}
-		if len(g.CreateMembers) == 0 {
-			g.CreateMembers = nil
-		}
-		if len(g.SubscribersRemoved) == 0 {
-			g.SubscribersRemoved = nil
-		}
-	}
+	return &InvalidError{File: name, Problems: finish(name, data, []Problem{p}), Advice: adviceDamaged}
 }
 
 // Path is where the lockfile lives.
@@ -479,7 +433,7 @@ func (f *File) Sync(seq int64) error {
 // journalGrown reports whether the journal outgrew the lockfile, so that a
 // checkpoint keeps the bytes written per result bounded.
 func (f *File) journalGrown() bool {
-	return f.journal != nil && f.journal.size > max(int64(len(f.written)), checkpointMin)
+	return f.journal != nil && f.journal.size > max(f.written.size, checkpointMin)
 }
 
 // waitDurable returns once entry seq is durable: it waits for the sync in
@@ -609,21 +563,20 @@ func (f *File) fold() error {
 	if err != nil {
 		return err
 	}
-	if !bytes.Equal(data, f.written) {
+	if renderingOf(data) != f.written {
 		if probs := f.state.problems(); len(probs) > 0 {
-			return &InvalidError{File: f.path, Problems: finish(f.path, nil, nil, probs),
+			return &InvalidError{File: f.path, Problems: finish(f.path, nil, probs),
 				Advice: "the state is invalid and was not written; the journal keeps every result"}
 		}
 		f.state.Serial++
-		if data, err = Marshal(f.state); err == nil {
-			// A lockfile is committed to git: readable like any other file.
-			err = WriteAtomic(f.path, data, 0o644)
-		}
+		data = reserial(data, f.state.Serial)
+		// A lockfile is committed to git: readable like any other file.
+		err = WriteAtomic(f.path, data, 0o644)
 		if err != nil {
 			f.state.Serial--
 			return f.fail(fmt.Errorf("write lockfile: %w", err))
 		}
-		f.written = data
+		f.written = renderingOf(data)
 		f.bytesWritten += int64(len(data))
 	}
 	f.recorded = false
@@ -702,16 +655,6 @@ func (f *File) Close() error {
 	return err
 }
 
-// Marshal renders a state deterministically: sorted keys, two-space
-// indentation, trailing newline.
-func Marshal(st *State) ([]byte, error) {
-	data, err := json.MarshalIndent(st, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("encode lockfile: %w", err)
-	}
-	return append(data, '\n'), nil
-}
-
 // WriteAtomic replaces path with data: write a temporary file beside it,
 // sync it, rename it over path and sync the directory.
 func WriteAtomic(path string, data []byte, perm fs.FileMode) error {
@@ -750,4 +693,14 @@ func syncDir(path string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// rendering identifies a lockfile's content: its SHA-256 and size.
+type rendering struct {
+	sum  [sha256.Size]byte
+	size int64
+}
+
+func renderingOf(data []byte) rendering {
+	return rendering{sum: sha256.Sum256(data), size: int64(len(data))}
 }

@@ -383,3 +383,28 @@ func TestRebind(t *testing.T) {
 		t.Errorf("Rebind of a read-only File = %v", err)
 	}
 }
+
+// TestFormat1IsRewrittenByAWriteOnly: a format 1 lockfile stays as it is
+// through commands that change nothing, and becomes format 2, serial
+// plus one, at the first checkpoint that writes.
+func TestFormat1IsRewrittenByAWriteOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "genuin.lock")
+	must(t, os.WriteFile(path, []byte(baseLockfileV1), 0o644))
+	f, err := Open(path, 0, "test")
+	must(t, err)
+	must(t, f.Record(Entry{Op: OpFields, Address: "group/acme/two", Fields: Fields{"name": json.RawMessage(`"Two"`)}}))
+	must(t, f.Checkpoint())
+	must(t, f.Close())
+	if data, _ := os.ReadFile(path); string(data) != baseLockfileV1 {
+		t.Fatalf("a checkpoint that changes nothing rewrote format 1:\n%s", data)
+	}
+
+	f, err = Open(path, 0, "test")
+	must(t, err)
+	must(t, f.Record(Entry{Op: OpFields, Address: "group/acme/two", Fields: Fields{"name": json.RawMessage(`"Deux"`)}}))
+	must(t, f.Close())
+	want := strings.NewReplacer(`"serial": 3`, `"serial": 4`, `"name": "Two"`, `"name": "Deux"`).Replace(baseLockfile)
+	if data, _ := os.ReadFile(path); string(data) != want {
+		t.Errorf("written as:\n%s\nwant\n%s", data, want)
+	}
+}

@@ -119,8 +119,8 @@ func parseJournal(name string, data []byte) (*journalContent, error) {
 // strictDecode checks payload against sh, then decodes it into v. It
 // returns what is wrong, or "".
 func strictDecode(payload []byte, sh *shape, root string, v any) string {
-	w := newWalker(payload, nil)
-	if err := w.document(sh, []string{root}); err != nil {
+	w := &walker{data: payload, path: []step{{key: root}}}
+	if err := w.document(sh); err != nil {
 		return "not JSON: " + err.Error()
 	}
 	if len(w.probs) > 0 {

@@ -93,7 +93,7 @@ func Merge(base, ours, theirs *State) (*State, error) {
 		return nil, &ConflictError{Conflicts: m.conflicts}
 	}
 	if probs := out.problems(); len(probs) > 0 {
-		return nil, &InvalidError{Problems: finish("", nil, nil, probs), Advice: "the merged state is invalid"}
+		return nil, &InvalidError{Problems: finish("", nil, probs), Advice: "the merged state is invalid"}
 	}
 	return out, nil
 }
@@ -289,6 +289,9 @@ func isNull(v json.RawMessage) bool { return v != nil && string(bytes.TrimSpace(
 func EqualJSON(a, b json.RawMessage) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
+	}
+	if bytes.Equal(a, b) {
+		return true // the usual case: both compact, as read or as encoded
 	}
 	var ca, cb bytes.Buffer
 	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {

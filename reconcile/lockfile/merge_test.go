@@ -226,3 +226,27 @@ func TestChatIDFor(t *testing.T) {
 		t.Error("a new lockfile's lineage is derived from its endpoint")
 	}
 }
+
+// TestMergeAcrossFormats: the merge driver takes any mix of format 1 and
+// format 2 lockfiles (a branch that last wrote before the format changed)
+// and writes format 2.
+func TestMergeAcrossFormats(t *testing.T) {
+	base, err := Parse("base", []byte(baseLockfileV1))
+	must(t, err)
+	ours, err := Parse("ours", []byte(strings.Replace(baseLockfileV1, `"user:u1": "u1",`, `"user:u1": "u1",
+        "user:u7": "u7",`, 1)))
+	must(t, err)
+	theirs, err := Parse("theirs", []byte(strings.Replace(baseLockfile, `"name": "Two"`, `"name": "Deux"`, 1)))
+	must(t, err)
+	merged, err := Merge(base, ours, theirs)
+	must(t, err)
+	data, err := Marshal(merged)
+	must(t, err)
+	want := strings.NewReplacer(`"serial": 3`, `"serial": 4`, `"name": "Two"`, `"name": "Deux"`, `"u1"
+      ],`, `"u1",
+        "u7"
+      ],`).Replace(baseLockfile)
+	if string(data) != want {
+		t.Errorf("merged into:\n%s\nwant\n%s", data, want)
+	}
+}

@@ -33,10 +33,8 @@ type Problem struct {
 	Address string
 	Message string
 
-	// offset locates the problem in the file (-1: unknown); path names the
-	// value concerned, for finding it when the offset is unknown.
+	// offset locates the problem in the file (-1: unknown).
 	offset int64
-	path   []string
 }
 
 func (p Problem) String() string {
@@ -86,18 +84,17 @@ const (
 	adviceJournal = "the journal was left untouched: restore it, or move it aside to drop the results it holds"
 )
 
-// problemAt is a problem at a known offset.
+// problemAt is a problem at a known offset of the value named by path.
 func problemAt(offset int64, path []string, format string, args ...any) Problem {
 	addr, _ := splitPath(path)
-	return Problem{Address: addr, Message: fmt.Sprintf(format, args...), offset: offset, path: clonePath(path)}
+	return Problem{Address: addr, Message: fmt.Sprintf(format, args...), offset: offset}
 }
 
-// problemOf is a problem of a value named by its path, located later.
+// problemOf is a problem of the value named by path in a state, which has
+// no position.
 func problemOf(path []string, format string, args ...any) Problem {
 	return problemAt(-1, path, format, args...)
 }
-
-func clonePath(path []string) []string { return append([]string(nil), path...) }
 
 // splitPath separates a path into the record's address (for a path into
 // communities or groups) and a description of the value inside it.
@@ -126,26 +123,11 @@ func splitPath(path []string) (addr, what string) {
 	return addr, b.String()
 }
 
-// finish gives each problem its position in data (locating the ones
-// without an offset by their path, through a second walk of data), then
-// sorts and de-duplicates them.
-func finish(name string, data []byte, sh *shape, probs []Problem) []Problem {
-	var index map[string]int64
-	for _, p := range probs {
-		if p.offset < 0 && p.path != nil && data != nil {
-			index = map[string]int64{}
-			w := newWalker(data, index)
-			_ = w.document(sh, nil) // the first walk succeeded: this one does too
-			break
-		}
-	}
+// finish gives each problem its position in data (none when data is
+// nil or the offset unknown), then sorts and de-duplicates them.
+func finish(name string, data []byte, probs []Problem) []Problem {
 	for i := range probs {
 		p := &probs[i]
-		for path := p.path; p.offset < 0 && len(path) > 0 && index != nil; path = path[:len(path)-1] {
-			if off, ok := index[pathKey(path)]; ok {
-				p.offset = off
-			}
-		}
 		p.Pos = Pos{File: name}
 		if p.offset >= 0 && data != nil {
 			p.Pos.Line, p.Pos.Col = lineCol(data, p.offset)
@@ -195,5 +177,3 @@ func printable(s string) string {
 	}
 	return strconv.Quote(s)
 }
-
-func pathKey(path []string) string { return strings.Join(path, "\x00") }

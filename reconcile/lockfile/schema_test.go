@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,25 +18,52 @@ import (
 )
 
 var (
-	schemaOnce     sync.Once
-	lockfileSchema *jsonschema.Schema
-	schemaErr      error
+	schemaOnce      sync.Once
+	lockfileSchemas map[int]*jsonschema.Schema
+	schemaErr       error
 )
 
-// compiledSchema is schema/lockfile.schema.json, compiled once.
-func compiledSchema(t testing.TB) *jsonschema.Schema {
+// v1SchemaPath is the schema of format 1, which genuinctl no longer
+// writes (and so does not embed) but still reads.
+const v1SchemaPath = "../../schema/lockfile-v1.schema.json"
+
+// compiledSchema is the schema of a lockfile format:
+// schema/lockfile.schema.json for format 2, schema/lockfile-v1.schema.json
+// for format 1, compiled once.
+func compiledSchema(t testing.TB, format int) *jsonschema.Schema {
 	t.Helper()
 	schemaOnce.Do(func() {
-		c := jsonschema.NewCompiler()
-		c.Draft = jsonschema.Draft2020
-		if schemaErr = c.AddResource("lockfile.schema.json", bytes.NewReader(schema.Lockfile)); schemaErr == nil {
-			lockfileSchema, schemaErr = c.Compile("lockfile.schema.json")
+		v1, err := os.ReadFile(v1SchemaPath)
+		if err != nil {
+			schemaErr = err
+			return
+		}
+		lockfileSchemas = map[int]*jsonschema.Schema{}
+		for format, src := range map[int][]byte{1: v1, lockfile.FormatVersion: schema.Lockfile} {
+			c := jsonschema.NewCompiler()
+			c.Draft = jsonschema.Draft2020
+			name := fmt.Sprintf("lockfile-%d.schema.json", format)
+			if schemaErr = c.AddResource(name, bytes.NewReader(src)); schemaErr != nil {
+				return
+			}
+			if lockfileSchemas[format], schemaErr = c.Compile(name); schemaErr != nil {
+				return
+			}
 		}
 	})
 	if schemaErr != nil {
 		t.Fatal(schemaErr)
 	}
-	return lockfileSchema
+	return lockfileSchemas[format]
+}
+
+// formatOf is the format_version of a decoded lockfile, as the schema to
+// hold it to: 1, or else the current format.
+func formatOf(doc any) int {
+	if m, ok := doc.(map[string]any); ok && m["format_version"] == json.Number("1") {
+		return 1
+	}
+	return lockfile.FormatVersion
 }
 
 // decodeJSON decodes one JSON document, numbers kept exact, as the schema
@@ -51,7 +79,7 @@ func decodeJSON(data []byte) (any, error) {
 // TestLockfileMatchesSchema validates a real lockfile, with every kind of
 // record, against schema/lockfile.schema.json.
 func TestLockfileMatchesSchema(t *testing.T) {
-	sch := compiledSchema(t)
+	sch := compiledSchema(t, lockfile.FormatVersion)
 	path := filepath.Join(t.TempDir(), "genuin.lock")
 	f, err := lockfile.Open(path, 0, "test")
 	if err != nil {
@@ -66,7 +94,7 @@ func TestLockfileMatchesSchema(t *testing.T) {
 			Status: lockfile.StatusPending, ChatID: "chat", Fields: lockfile.Fields{"tags": json.RawMessage(`["a"]`)},
 			CreateMembers: []string{"user:u"}}},
 		{Op: lockfile.OpCreated, Address: "group/c/g", ID: "gid"},
-		{Op: lockfile.OpMembers, Address: "group/c/g", Added: map[string]string{"phone:919876543210": ""}},
+		{Op: lockfile.OpMembers, Address: "group/c/g", Added: map[string]string{"phone:919876543210": "", "phone:919800000000": "m-1", "user:v": ""}},
 		{Op: lockfile.OpPut, Address: "group/c/pending", Group: &lockfile.Group{Community: "community/c", CommunityID: "cid",
 			Status: lockfile.StatusPending, ChatID: "chat3", CreateMembers: []string{"user:a", "user:b"}}},
 		{Op: lockfile.OpPut, Address: "group/f2a05adb-93ce-4a19-b003-3523fa745667/p", Group: &lockfile.Group{
@@ -92,26 +120,25 @@ func TestLockfileMatchesSchema(t *testing.T) {
 	}
 }
 
-// TestSchemaAgreesWithParse: the schema accepts every lockfile Parse
-// accepts, and refuses every invalid lockfile of the corpus whose rule a
-// schema can state; the corpus says which rules only Parse checks, and the
-// schema indeed accepts those. FuzzParse checks the first half on any
-// input.
+// TestSchemaAgreesWithParse: the schema of each format accepts every
+// lockfile of that format Parse accepts, and refuses every invalid
+// lockfile of the corpus whose rule a schema can state; the corpus says
+// which rules only Parse checks, and the schema indeed accepts those.
+// FuzzParse checks the first half on any input.
 func TestSchemaAgreesWithParse(t *testing.T) {
-	sch := compiledSchema(t)
 	valid := map[string]string{"base": lockfile.BaseLockfile, "empty": lockfile.EmptyLockfile}
 	for name, content := range lockfile.ValidLockfiles {
 		valid[name] = content
 	}
-	for name, content := range lockfile.NewerLockfiles {
-		valid[name] = content
+	for name, pair := range lockfile.FormatPairs {
+		valid[name+" (format 1)"], valid[name+" (format 2)"] = pair[0], pair[1]
 	}
 	for name, content := range valid {
 		doc, err := decodeJSON([]byte(content))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := sch.Validate(doc); err != nil {
+		if err := compiledSchema(t, formatOf(doc)).Validate(doc); err != nil {
 			t.Errorf("%s: Parse accepts it, the schema does not: %v", name, err)
 		}
 	}
@@ -120,7 +147,11 @@ func TestSchemaAgreesWithParse(t *testing.T) {
 		if err != nil {
 			continue // not JSON: nothing for a schema to say
 		}
-		err = sch.Validate(doc)
+		format := c.Format
+		if format == 0 {
+			format = lockfile.FormatVersion
+		}
+		err = compiledSchema(t, format).Validate(doc)
 		switch {
 		case c.Schema && err == nil:
 			t.Errorf("%s: the schema accepts it, but it states the rule (%s)", c.Name, c.Message)
@@ -132,21 +163,22 @@ func TestSchemaAgreesWithParse(t *testing.T) {
 
 // FuzzParse: Parse never panics; what it refuses it refuses with an
 // *InvalidError whose every problem has a position; what it accepts, the
-// schema accepts too, and it renders (Marshal) into a lockfile that parses
-// back to an equal state with the same rendering.
+// schema of its format accepts too, and it renders (Marshal) into a
+// lockfile that parses back to an equal state with the same rendering.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(lockfile.BaseLockfile))
 	f.Add([]byte(lockfile.EmptyLockfile))
 	for _, content := range lockfile.ValidLockfiles {
 		f.Add([]byte(content))
 	}
-	for _, content := range lockfile.NewerLockfiles {
-		f.Add([]byte(content))
+	for _, pair := range lockfile.FormatPairs {
+		f.Add([]byte(pair[0]))
+		f.Add([]byte(pair[1]))
 	}
 	for _, c := range lockfile.InvalidLockfiles {
 		f.Add([]byte(c.Content()))
 	}
-	sch := compiledSchema(f)
+	compiledSchema(f, 1)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		st, err := lockfile.Parse("fuzz.lock", data)
 		if err != nil {
@@ -165,7 +197,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Parse accepted what is not JSON: %v", err)
 		}
-		if err := sch.Validate(doc); err != nil {
+		if err := compiledSchema(t, formatOf(doc)).Validate(doc); err != nil {
 			t.Fatalf("Parse accepted what the schema refuses: %v", err)
 		}
 		out, err := lockfile.Marshal(st)
@@ -181,6 +213,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if !sameState(st, again) {
 			t.Fatalf("the state changed in a round trip:\n%+v\n%+v", st, again)
+		}
+		if doc, _ := decodeJSON(out); compiledSchema(t, lockfile.FormatVersion).Validate(doc) != nil {
+			t.Fatalf("the rendering does not match the schema:\n%s", out)
 		}
 	})
 }

@@ -1,22 +1,31 @@
 package lockfile
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"slices"
 	"strconv"
+	"unicode/utf8"
 )
 
 // A shape is the structure a JSON value must have: the part of
-// schema/lockfile.schema.json that a decoder into Go structs cannot check
-// (null where a value is required, duplicate keys, keys differing only in
-// case, a missing required key) or checks without a position (an unknown
-// key). Walking the raw tokens against it finds every such problem with its
-// offset. The semantic rules, for which a State is enough, are in
-// validate.go.
+// schema/lockfile.schema.json (and of schema/lockfile-v1.schema.json for
+// format 1) that is about structure: a key missing, unknown or
+// duplicated, null where a value is required, a value of the wrong type,
+// an integer out of range. Walking the bytes against it finds every such
+// problem with its offset. The semantic rules, for which a State is
+// enough, are in validate.go; decode.go checks both as it reads.
 type shape struct {
 	kind     kind
-	props    map[string]*shape // objectKind: the known keys
-	required []string          // objectKind
-	elem     *shape            // mapKind values, arrayKind items
+	props    []prop   // objectKind: the known keys
+	required []string // objectKind
+	elem     *shape   // mapKind values, arrayKind items
+}
+
+// prop is one known key of an object shape.
+type prop struct {
+	name string
+	sh   *shape
 }
 
 type kind uint8
@@ -33,6 +42,22 @@ const (
 var kindNames = [...]string{anyKind: "any value", stringKind: "a string", intKind: "an integer",
 	objectKind: "an object", mapKind: "an object", arrayKind: "an array"}
 
+// lookup returns the index and shape of key among an object shape's
+// props, or -1 and anyShape for a key it does not know.
+func lookup[K string | []byte](sh *shape, key K) (int, *shape) {
+	for i := range sh.props {
+		if sh.props[i].name == string(key) {
+			return i, sh.props[i].sh
+		}
+	}
+	return -1, anyShape
+}
+
+// objectShape is an object with the props listed, some required.
+func objectShape(required []string, props ...[]prop) *shape {
+	return &shape{kind: objectKind, required: required, props: slices.Concat(props...)}
+}
+
 var (
 	anyShape       = &shape{kind: anyKind}
 	stringShape    = &shape{kind: stringKind}
@@ -40,60 +65,94 @@ var (
 	stringMap      = &shape{kind: mapKind, elem: stringShape}
 	stringList     = &shape{kind: arrayKind, elem: stringShape}
 	fieldsShape    = &shape{kind: mapKind, elem: anyShape} // field values are any JSON, null included
-	communityShape = &shape{kind: objectKind, required: []string{"handle", "status"}, props: map[string]*shape{
-		"handle": stringShape, "status": stringShape, "community_id": stringShape, "share_url": stringShape,
-		"fields": fieldsShape,
-	}}
-	groupShape = &shape{kind: objectKind, required: []string{"status", "chat_id"}, props: map[string]*shape{
-		"community": stringShape, "community_id": stringShape, "status": stringShape, "chat_id": stringShape,
-		"group_id": stringShape, "share_url": stringShape, "fields": fieldsShape, "members": stringMap,
-		"create_members": stringList, "subscribers_removed": stringList,
-	}}
-	lockfileShape = &shape{kind: objectKind,
-		required: []string{"format_version", "lineage", "serial", "endpoint", "communities", "groups"},
-		props: map[string]*shape{
-			"format_version": intShape, "lineage": stringShape, "serial": intShape, "endpoint": stringShape,
-			"communities": {kind: mapKind, elem: communityShape},
-			"groups":      {kind: mapKind, elem: groupShape},
-		}}
-	journalHeaderShape = &shape{kind: objectKind, required: []string{"journal", "lineage", "endpoint", "serial"},
-		props: map[string]*shape{"journal": intShape, "lineage": stringShape, "endpoint": stringShape, "serial": intShape}}
-	entryShape = &shape{kind: objectKind, required: []string{"op", "address"}, props: map[string]*shape{
-		"op": stringShape, "address": stringShape, "community": communityShape, "group": groupShape,
-		"id": stringShape, "share_url": stringShape, "fields": fieldsShape, "cleared": stringList,
-		"added": stringMap, "removed": stringList, "subscribers_removed": stringList,
-		"subscribers_forgotten": stringList, "to": stringShape,
-	}}
+	communityShape = objectShape([]string{"handle", "status"}, []prop{
+		{"handle", stringShape}, {"status", stringShape}, {"community_id", stringShape}, {"share_url", stringShape},
+		{"fields", fieldsShape},
+	})
+	groupIDs = []prop{
+		{"community", stringShape}, {"community_id", stringShape}, {"status", stringShape}, {"chat_id", stringShape},
+		{"group_id", stringShape}, {"share_url", stringShape}, {"fields", fieldsShape},
+	}
+	groupLists    = []prop{{"create_members", stringList}, {"subscribers_removed", stringList}}
+	groupRequired = []string{"status", "chat_id"}
+	// groupShapeV1 is a group record of format 1, and of a journal's put
+	// entries: its members are one map, identity to member id.
+	groupShapeV1 = objectShape(groupRequired, groupIDs, []prop{{"members", stringMap}}, groupLists)
+	// groupShape is a group record of format 2: its members by user id
+	// (member id = user id), by phone, and by user id with another member
+	// id (Group.Members holds them all).
+	groupShape = objectShape(groupRequired, groupIDs,
+		[]prop{{"users", stringList}, {"phones", stringMap}, {"user_member_ids", stringMap}}, groupLists)
+	lockfileShapeV1 = documentShape(groupShapeV1)
+	lockfileShape   = documentShape(groupShape)
+
+	journalHeaderShape = objectShape([]string{"journal", "lineage", "endpoint", "serial"}, []prop{
+		{"journal", intShape}, {"lineage", stringShape}, {"endpoint", stringShape}, {"serial", intShape},
+	})
+	entryShape = objectShape([]string{"op", "address"}, []prop{
+		{"op", stringShape}, {"address", stringShape}, {"community", communityShape}, {"group", groupShapeV1},
+		{"id", stringShape}, {"share_url", stringShape}, {"fields", fieldsShape}, {"cleared", stringList},
+		{"added", stringMap}, {"removed", stringList}, {"subscribers_removed", stringList},
+		{"subscribers_forgotten", stringList}, {"to", stringShape},
+	})
 )
 
-// indexDepth bounds the paths a walker indexes: a record's fields, and the
-// keys of its members.
-const indexDepth = 4
+// documentShape is a lockfile whose group records have shape group.
+func documentShape(group *shape) *shape {
+	return objectShape([]string{"format_version", "lineage", "serial", "endpoint", "communities", "groups"}, []prop{
+		{"format_version", intShape}, {"lineage", stringShape}, {"serial", intShape}, {"endpoint", stringShape},
+		{"communities", &shape{kind: mapKind, elem: communityShape}},
+		{"groups", &shape{kind: mapKind, elem: group}},
+	})
+}
+
+// step is one step of the path from a document's root to a value: a
+// key, or an array item.
+type step struct {
+	key  string
+	item int // an item's index + 1; 0 for a key
+}
 
 // maxDepth bounds nesting, as encoding/json does.
 const maxDepth = 10000
 
-// walker checks raw JSON against a shape. It scans the bytes itself:
-// json.Decoder.Token costs three times the decoding of a large lockfile.
+// walker scans JSON bytes and checks them against a shape. It scans the
+// bytes itself: json.Decoder.Token costs three times the decoding of a
+// large lockfile. The decoder (decode.go) builds on its scanning.
 type walker struct {
 	data  []byte
 	pos   int
 	depth int
 	probs []Problem
-	// index, when not nil, receives the offset of every key up to
-	// indexDepth deep, by pathKey.
-	index map[string]int64
-	// unknownKeys counts the keys no shape has: encoding/json would decode
-	// one that differs from a known key only in case into that field.
-	unknownKeys int
-	// version is the document's format_version, as written.
-	version json.Number
-	// end is where the document ends, once walked.
-	end int
+	// path leads to the value being walked: pushed as a walk descends,
+	// and made into a []string only for a problem.
+	path []step
+	// checkUTF8 makes a string that is not UTF-8 a syntax error. Parse
+	// sets it: outside its strings JSON is ASCII, so a lockfile that
+	// decodes is UTF-8 without a pass of its own.
+	checkUTF8 bool
 }
 
-func newWalker(data []byte, index map[string]int64) *walker {
-	return &walker{data: data, index: index}
+func (w *walker) push(key string) { w.path = append(w.path, step{key: key}) }
+func (w *walker) pushItem(i int)  { w.path = append(w.path, step{item: i + 1}) }
+func (w *walker) pop()            { w.path = w.path[:len(w.path)-1] }
+
+// pathNow is the path of the value being walked.
+func (w *walker) pathNow() []string {
+	path := make([]string, len(w.path))
+	for i, s := range w.path {
+		path[i] = s.key
+		if s.item > 0 {
+			path[i] = "[" + strconv.Itoa(s.item-1) + "]"
+		}
+	}
+	return path
+}
+
+// what describes the value being walked, as a problem names it.
+func (w *walker) what() string {
+	_, what := splitPath(w.pathNow())
+	return what
 }
 
 // syntaxError is damage that stops the walk: the data is not JSON.
@@ -104,19 +163,22 @@ type syntaxError struct {
 
 func (e *syntaxError) Error() string { return e.msg }
 
-// document walks one JSON document of shape sh and then requires the end
-// of the data. Shape problems are collected in w.probs, with path as the
-// prefix of their paths; a syntax error is returned.
-func (w *walker) document(sh *shape, path []string) error {
-	if err := w.value(sh, path, -1); err != nil {
+// document walks one JSON document of shape sh, whose root w.path names,
+// and then requires the end of the data. Shape problems are collected in
+// w.probs; a syntax error is returned.
+func (w *walker) document(sh *shape) error {
+	if err := w.value(sh, -1); err != nil {
 		return err
 	}
-	w.end = w.pos
-	if w.skipSpace(); w.pos < len(w.data) {
-		_, what := splitPath(path)
-		w.probs = append(w.probs, problemAt(int64(w.pos), nil, "unexpected data after the end of %s", what))
-	}
+	w.end()
 	return nil
+}
+
+// end requires the end of the data after a document.
+func (w *walker) end() {
+	if w.skipSpace(); w.pos < len(w.data) {
+		w.probs = append(w.probs, problemAt(int64(w.pos), nil, "unexpected data after the end of %s", w.what()))
+	}
 }
 
 func (w *walker) skipSpace() {
@@ -150,9 +212,26 @@ func quoteChar(c byte) string {
 	return "'" + q[1:len(q)-1] + "'"
 }
 
+// problem records a shape problem of the value being walked.
+func (w *walker) problem(off int64, format string, args ...any) {
+	w.probs = append(w.probs, problemAt(off, w.pathNow(), format, args...))
+}
+
+// at reports whether the next byte, after any space, is c.
+func (w *walker) at(c byte) bool {
+	w.skipSpace()
+	return w.pos < len(w.data) && w.data[w.pos] == c
+}
+
+// atNumber reports whether a number comes next, after any space.
+func (w *walker) atNumber() bool {
+	w.skipSpace()
+	return w.pos < len(w.data) && (w.data[w.pos] == '-' || w.data[w.pos] >= '0' && w.data[w.pos] <= '9')
+}
+
 // value walks one value; keyOff is the offset of its key in the enclosing
 // object (-1 for none), where problems of the value as a whole are shown.
-func (w *walker) value(sh *shape, path []string, keyOff int64) error {
+func (w *walker) value(sh *shape, keyOff int64) error {
 	w.skipSpace()
 	start := int64(w.pos)
 	if w.pos >= len(w.data) {
@@ -162,19 +241,19 @@ func (w *walker) value(sh *shape, path []string, keyOff int64) error {
 	switch c := w.data[w.pos]; {
 	case c == '{':
 		if sh.kind != objectKind && sh.kind != mapKind && sh.kind != anyKind {
-			w.mismatch(start, sh, path, "an object")
+			w.mismatch(start, sh, "an object")
 			sh = anyShape
 		}
 		if keyOff < 0 {
 			keyOff = start
 		}
-		return w.object(sh, path, keyOff)
+		return w.object(sh, keyOff, nil)
 	case c == '[':
 		if sh.kind != arrayKind && sh.kind != anyKind {
-			w.mismatch(start, sh, path, "an array")
+			w.mismatch(start, sh, "an array")
 			sh = anyShape
 		}
-		return w.array(sh, path)
+		return w.array(sh)
 	case c == '"':
 		if _, err := w.str(); err != nil {
 			return err
@@ -188,11 +267,8 @@ func (w *walker) value(sh *shape, path []string, keyOff int64) error {
 		if err != nil {
 			return err
 		}
-		if len(path) == 1 && path[0] == "format_version" {
-			w.version = json.Number(num)
-		}
 		if sh.kind == intKind {
-			w.integer(start, path, num)
+			w.integer(start, num)
 			return nil
 		}
 		got = "a number"
@@ -215,29 +291,30 @@ func (w *walker) value(sh *shape, path []string, keyOff int64) error {
 		return w.fail("looking for beginning of value")
 	}
 	if sh.kind != anyKind {
-		w.mismatch(start, sh, path, got)
+		w.mismatch(start, sh, got)
 	}
 	return nil
 }
 
-// integer checks that a number is an integer that fits int64.
-func (w *walker) integer(start int64, path []string, num string) {
-	if _, err := strconv.ParseInt(num, 10, 64); err == nil {
-		return
+// integer checks that a number is an integer that fits int64, and returns
+// it.
+func (w *walker) integer(start int64, num []byte) (int64, bool) {
+	n, err := strconv.ParseInt(string(num), 10, 64)
+	if err == nil {
+		return n, true
 	}
-	_, what := splitPath(path)
-	for _, c := range []byte(num) {
+	for _, c := range num {
 		if c == '.' || c == 'e' || c == 'E' {
-			w.probs = append(w.probs, problemAt(start, path, "%s must be an integer, not %s", what, num))
-			return
+			w.problem(start, "%s must be an integer, not %s", w.what(), num)
+			return 0, false
 		}
 	}
-	w.probs = append(w.probs, problemAt(start, path, "%s %s is out of range", what, num))
+	w.problem(start, "%s %s is out of range", w.what(), num)
+	return 0, false
 }
 
-func (w *walker) mismatch(off int64, sh *shape, path []string, got string) {
-	_, what := splitPath(path)
-	w.probs = append(w.probs, problemAt(off, path, "%s must be %s, not %s", what, kindNames[sh.kind], got))
+func (w *walker) mismatch(off int64, sh *shape, got string) {
+	w.problem(off, "%s must be %s, not %s", w.what(), kindNames[sh.kind], got)
 }
 
 func (w *walker) literal(lit string) error {
@@ -251,7 +328,7 @@ func (w *walker) literal(lit string) error {
 }
 
 // number scans a number and returns its text.
-func (w *walker) number() (string, error) {
+func (w *walker) number() ([]byte, error) {
 	start := w.pos
 	digits := func() int {
 		n := 0
@@ -268,12 +345,12 @@ func (w *walker) number() (string, error) {
 	case w.pos < len(w.data) && w.data[w.pos] == '0':
 		w.pos++
 	case digits() == 0:
-		return "", w.fail("in numeric literal")
+		return nil, w.fail("in numeric literal")
 	}
 	if w.pos < len(w.data) && w.data[w.pos] == '.' {
 		w.pos++
 		if digits() == 0 {
-			return "", w.fail("after decimal point in numeric literal")
+			return nil, w.fail("after decimal point in numeric literal")
 		}
 	}
 	if w.pos < len(w.data) && (w.data[w.pos] == 'e' || w.data[w.pos] == 'E') {
@@ -282,38 +359,63 @@ func (w *walker) number() (string, error) {
 			w.pos++
 		}
 		if digits() == 0 {
-			return "", w.fail("in exponent of numeric literal")
+			return nil, w.fail("in exponent of numeric literal")
 		}
 	}
-	return string(w.data[start:w.pos]), nil
+	return w.data[start:w.pos], nil
 }
 
 // str scans a string and returns its value.
 func (w *walker) str() (string, error) {
+	b, err := w.strBytes()
+	return string(b), err
+}
+
+// strBytes scans a string and returns its value: the bytes between the
+// quotes when it has no escape (the caller must copy them to keep them),
+// else a new decoded buffer.
+func (w *walker) strBytes() ([]byte, error) {
 	start := w.pos
 	w.pos++ // the opening quote
 	escaped := false
 	for {
+		i := w.pos
+		for i+8 <= len(w.data) && !anyStringStop(binary.LittleEndian.Uint64(w.data[i:])) {
+			i += 8
+		}
+		for i < len(w.data) && !stringStop[w.data[i]] {
+			i++
+		}
+		w.pos = i
 		if w.pos >= len(w.data) {
-			return "", w.fail("")
+			return nil, w.fail("")
 		}
 		switch c := w.data[w.pos]; {
+		case c >= utf8.RuneSelf:
+			size := 1
+			if w.checkUTF8 {
+				var r rune
+				if r, size = utf8.DecodeRune(w.data[w.pos:]); r == utf8.RuneError && size == 1 {
+					return nil, &syntaxError{offset: int64(w.pos), msg: "invalid UTF-8"}
+				}
+			}
+			w.pos += size
 		case c == '"':
 			w.pos++
 			raw := w.data[start:w.pos]
 			if !escaped {
-				return string(raw[1 : len(raw)-1]), nil
+				return raw[1 : len(raw)-1], nil
 			}
 			var v string
 			if err := json.Unmarshal(raw, &v); err != nil { // checked below: not reached
-				return "", &syntaxError{offset: int64(start), msg: err.Error()}
+				return nil, &syntaxError{offset: int64(start), msg: err.Error()}
 			}
-			return v, nil
+			return []byte(v), nil
 		case c == '\\':
 			escaped = true
 			w.pos++
 			if w.pos >= len(w.data) {
-				return "", w.fail("")
+				return nil, w.fail("")
 			}
 			switch w.data[w.pos] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -322,31 +424,46 @@ func (w *walker) str() (string, error) {
 				w.pos++
 				for range 4 {
 					if w.pos >= len(w.data) || !isHex(w.data[w.pos]) {
-						return "", w.fail("in \\u hexadecimal character escape")
+						return nil, w.fail("in \\u hexadecimal character escape")
 					}
 					w.pos++
 				}
 			default:
-				return "", w.fail("in string escape code")
+				return nil, w.fail("in string escape code")
 			}
-		case c < 0x20:
-			return "", w.fail("in string literal")
-		default:
-			w.pos++
+		default: // a control character
+			return nil, w.fail("in string literal")
 		}
 	}
 }
 
+// stringStop marks the bytes that stop the scan of a string's plain run:
+// its end, an escape, a control character, a byte of a multi-byte rune.
+var stringStop = func() (stop [256]bool) {
+	for c := range stop {
+		stop[c] = c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf
+	}
+	return stop
+}()
+
+// anyStringStop reports whether any of the 8 bytes in v stops the scan
+// of a string (stringStop), testing them at once.
+func anyStringStop(v uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(x uint64) uint64 { return (x - ones) &^ x & highs } // a zero byte
+	return (v-ones*0x20)&^v&highs|v&highs|zero(v^ones*'"')|zero(v^ones*'\\') != 0
+}
+
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
-// object walks an object's members; a missing key is reported at at.
-func (w *walker) object(sh *shape, path []string, at int64) error {
+// eachMember scans an object from its '{', calling member with each key
+// (as strBytes returns it) and its offset once past the colon; member
+// walks the value.
+func (w *walker) eachMember(member func(key []byte, koff int64) error) error {
 	if w.depth++; w.depth > maxDepth {
 		return w.fail("exceeding the maximum depth")
 	}
-	defer func() { w.depth-- }()
 	w.pos++ // '{'
-	var seen map[string]bool
 	for first := true; ; first = false {
 		w.skipSpace()
 		if w.pos < len(w.data) && w.data[w.pos] == '}' && first {
@@ -357,7 +474,7 @@ func (w *walker) object(sh *shape, path []string, at int64) error {
 			return w.fail("looking for beginning of object key string")
 		}
 		koff := int64(w.pos)
-		key, err := w.str()
+		key, err := w.strBytes()
 		if err != nil {
 			return err
 		}
@@ -365,33 +482,7 @@ func (w *walker) object(sh *shape, path []string, at int64) error {
 			return w.fail("after object key")
 		}
 		w.pos++
-		kpath := append(path, key)
-		if seen == nil {
-			seen = make(map[string]bool, 8)
-		}
-		if seen[key] {
-			w.probs = append(w.probs, problemAt(koff, kpath, "duplicate key %q", key))
-		}
-		seen[key] = true
-		child := anyShape
-		switch sh.kind {
-		case objectKind:
-			if p, ok := sh.props[key]; ok {
-				child = p
-			} else {
-				_, what := splitPath(path)
-				w.probs = append(w.probs, problemAt(koff, kpath, "unknown key %q in %s", key, what))
-				w.unknownKeys++
-			}
-		case mapKind:
-			child = sh.elem
-		}
-		if w.index != nil && len(kpath) <= indexDepth {
-			if _, dup := w.index[pathKey(kpath)]; !dup {
-				w.index[pathKey(kpath)] = koff
-			}
-		}
-		if err := w.value(child, kpath, koff); err != nil {
+		if err := member(key, koff); err != nil {
 			return err
 		}
 		if w.skipSpace(); w.pos < len(w.data) && w.data[w.pos] == ',' {
@@ -404,31 +495,24 @@ func (w *walker) object(sh *shape, path []string, at int64) error {
 		}
 		return w.fail("after object key:value pair")
 	}
-	for _, name := range sh.required {
-		if !seen[name] {
-			_, what := splitPath(path)
-			w.probs = append(w.probs, problemAt(at, append(path, name), "%s has no %q", what, name))
-		}
-	}
+	w.depth--
 	return nil
 }
 
-func (w *walker) array(sh *shape, path []string) error {
+// eachItem scans an array from its '[', calling item with each index;
+// item walks the value.
+func (w *walker) eachItem(item func(i int) error) error {
 	if w.depth++; w.depth > maxDepth {
 		return w.fail("exceeding the maximum depth")
 	}
-	defer func() { w.depth-- }()
 	w.pos++ // '['
-	elem := sh.elem
-	if elem == nil {
-		elem = anyShape
-	}
-	if w.skipSpace(); w.pos < len(w.data) && w.data[w.pos] == ']' {
+	if w.at(']') {
 		w.pos++
+		w.depth--
 		return nil
 	}
 	for i := 0; ; i++ {
-		if err := w.value(elem, append(path, "["+strconv.Itoa(i)+"]"), -1); err != nil {
+		if err := item(i); err != nil {
 			return err
 		}
 		if w.skipSpace(); w.pos < len(w.data) && w.data[w.pos] == ',' {
@@ -437,8 +521,86 @@ func (w *walker) array(sh *shape, path []string) error {
 		}
 		if w.pos < len(w.data) && w.data[w.pos] == ']' {
 			w.pos++
+			w.depth--
 			return nil
 		}
 		return w.fail("after array element")
 	}
+}
+
+// object walks an object from its '{', reporting unknown, duplicate and
+// missing keys (a missing key at at). For a known key of an object shape,
+// member, when not nil, walks the value (i is the key's index in
+// sh.props, and w.path leads to the value); every other value is walked
+// against its shape.
+func (w *walker) object(sh *shape, at int64, member func(i int, koff int64) error) error {
+	var known uint64 // the props seen
+	var seen map[string]bool
+	err := w.eachMember(func(key []byte, koff int64) error {
+		i, child := -1, anyShape
+		switch sh.kind {
+		case objectKind:
+			i, child = lookup(sh, key)
+		case mapKind:
+			child = sh.elem
+		}
+		what := ""
+		if sh.kind == objectKind && i < 0 {
+			what = w.what()
+		}
+		dup := false
+		if i >= 0 {
+			w.push(sh.props[i].name)
+			dup = known&(1<<i) != 0
+			known |= 1 << i
+		} else {
+			w.push(string(key))
+			if seen == nil {
+				seen = make(map[string]bool, 8)
+			}
+			k := w.path[len(w.path)-1].key
+			dup = seen[k]
+			seen[k] = true
+		}
+		k := w.path[len(w.path)-1].key
+		if dup {
+			w.problem(koff, "duplicate key %q", k)
+		}
+		if what != "" {
+			w.problem(koff, "unknown key %q in %s", k, what)
+		}
+		var err error
+		if member != nil && i >= 0 {
+			err = member(i, koff)
+		} else {
+			err = w.value(child, koff)
+		}
+		w.pop()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, name := range sh.required {
+		if i, _ := lookup(sh, name); known&(1<<i) == 0 {
+			what := w.what()
+			w.push(name)
+			w.problem(at, "%s has no %q", what, name)
+			w.pop()
+		}
+	}
+	return nil
+}
+
+func (w *walker) array(sh *shape) error {
+	elem := sh.elem
+	if elem == nil {
+		elem = anyShape
+	}
+	return w.eachItem(func(i int) error {
+		w.pushItem(i)
+		err := w.value(elem, -1)
+		w.pop()
+		return err
+	})
 }

@@ -8,8 +8,14 @@ import (
 	"sort"
 )
 
-// FormatVersion is the lockfile format this build reads and writes.
-const FormatVersion = 1
+// FormatVersion is the lockfile format this build writes, and the
+// format_version of every State it holds. It reads format 1 too (a State
+// read from it is the same as from its format 2 rendering).
+const FormatVersion = 2
+
+// formatV1 is the first release's lockfile format, which Parse still
+// reads: a group's members are one object, identity to member id.
+const formatV1 = 1
 
 // Status of a record: whether its create call is known to have succeeded.
 const (
@@ -20,7 +26,9 @@ const (
 	StatusCreated = "created"
 )
 
-// State is the whole lockfile.
+// State is the whole lockfile. Marshal and Parse encode it (encode.go,
+// decode.go); its JSON tags are the encoding of the journal's records,
+// which is format 1's.
 type State struct {
 	FormatVersion int    `json:"format_version"`
 	Lineage       string `json:"lineage"`
@@ -61,7 +69,8 @@ type Group struct {
 	Fields Fields `json:"fields,omitempty"`
 	// Members maps each member identity this tool added ("user:<id>" or
 	// "phone:<digits>") to the member id the API returned; an empty id means
-	// the member was sent but the API did not say which id it has.
+	// the member was sent but the API did not say which id it has. Format 2
+	// writes them as users, phones and user_member_ids.
 	Members map[string]string `json:"members,omitempty"`
 	// CreateMembers are the members a pending create sends ("user:<id>"
 	// identities, and "phone:<digits>" ones for a group whose phones ride
@@ -71,8 +80,7 @@ type Group struct {
 	CreateMembers []string `json:"create_members,omitempty"`
 	// SubscribersRemoved are the users this tool removed from the group's
 	// subscribers ("user:<id>" identities, sorted): each removal is sent
-	// once. Optional in format 1: a lockfile without it is unchanged, and
-	// a genuinctl older than the field refuses one that has it.
+	// once.
 	SubscribersRemoved []string `json:"subscribers_removed,omitempty"`
 }
 

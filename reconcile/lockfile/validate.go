@@ -48,58 +48,80 @@ import (
 // State another way.
 func (s *State) Validate() error {
 	if probs := s.problems(); len(probs) > 0 {
-		return &InvalidError{Problems: finish("", nil, nil, probs), Advice: "the state is invalid"}
+		return &InvalidError{Problems: finish("", nil, probs), Advice: "the state is invalid"}
 	}
 	return nil
 }
 
-// problems lists every rule the state breaks, in address order.
+// problems lists every rule the state breaks.
 func (s *State) problems() []Problem {
 	var probs []Problem
-	if s.FormatVersion != FormatVersion {
-		probs = append(probs, problemOf([]string{"format_version"},
-			"format_version %d is not supported by this genuinctl (it reads version %d)", s.FormatVersion, FormatVersion))
+	for _, p := range headerProblems(s) {
+		probs = append(probs, problemOf(p.field, "%s", p.msg))
 	}
-	if s.Lineage == "" {
-		probs = append(probs, problemOf([]string{"lineage"}, "lineage is empty"))
-	} else if msg := idProblem("lineage", s.Lineage); msg != "" {
-		probs = append(probs, problemOf([]string{"lineage"}, "%s", msg))
-	}
-	switch {
-	case s.Serial < 0:
-		probs = append(probs, problemOf([]string{"serial"}, "serial %d is negative", s.Serial))
-	case s.Serial == math.MaxInt64:
-		probs = append(probs, problemOf([]string{"serial"}, "serial %d leaves no room for the next write", s.Serial))
-	}
-	if s.Endpoint == "" {
-		probs = append(probs, problemOf([]string{"endpoint"}, "endpoint is empty"))
-	} else if msg := idProblem("endpoint", s.Endpoint); msg != "" {
-		probs = append(probs, problemOf([]string{"endpoint"}, "%s", msg))
-	}
-	for _, addr := range sortedKeys(s.Communities) {
-		for _, p := range communityProblems(addr, s.Communities[addr]) {
+	// In map order: finish sorts them by address.
+	for addr, c := range s.Communities {
+		for _, p := range communityProblems(addr, c) {
 			probs = append(probs, problemOf(append([]string{"communities", addr}, p.field...), "%s", p.msg))
 		}
 	}
-	chats := make(map[string]string, len(s.Groups))
-	for _, addr := range sortedKeys(s.Groups) {
-		g := s.Groups[addr]
-		for _, p := range groupProblems(addr, g) {
+	for addr, g := range s.Groups {
+		for _, p := range groupProblems(addr, g, true) {
 			probs = append(probs, problemOf(append([]string{"groups", addr}, p.field...), "%s", p.msg))
 		}
-		if g == nil {
-			continue
-		}
-		if g.ChatID != "" {
-			if other, ok := chats[g.ChatID]; ok {
-				probs = append(probs, problemOf([]string{"groups", addr, "chat_id"},
-					"chat_id %q is also the chat_id of %s: each group has its own", g.ChatID, other))
-			} else {
-				chats[g.ChatID] = addr
-			}
-		}
+	}
+	chatConflicts(s.Groups, func(addr, msg string) {
+		probs = append(probs, problemOf([]string{"groups", addr, "chat_id"}, "%s", msg))
+	})
+	return probs
+}
+
+// headerProblems checks a state's header.
+func headerProblems(s *State) []recordProblem {
+	var probs []recordProblem
+	add := func(field, format string, args ...any) {
+		probs = append(probs, recordProblem{[]string{field}, fmt.Sprintf(format, args...)})
+	}
+	if s.FormatVersion != FormatVersion {
+		add("format_version", "format_version %d is not supported by this genuinctl (it writes version %d)", s.FormatVersion, FormatVersion)
+	}
+	if s.Lineage == "" {
+		add("lineage", "lineage is empty")
+	} else if msg := idProblem("lineage", s.Lineage); msg != "" {
+		add("lineage", "%s", msg)
+	}
+	switch {
+	case s.Serial < 0:
+		add("serial", "serial %d is negative", s.Serial)
+	case s.Serial == math.MaxInt64:
+		add("serial", "serial %d leaves no room for the next write", s.Serial)
+	}
+	if s.Endpoint == "" {
+		add("endpoint", "endpoint is empty")
+	} else if msg := idProblem("endpoint", s.Endpoint); msg != "" {
+		add("endpoint", "%s", msg)
 	}
 	return probs
+}
+
+// chatConflicts calls report for each group whose chat_id a group at an
+// earlier address has (naming the first of them): each group has its
+// own.
+func chatConflicts(groups map[string]*Group, report func(addr, msg string)) {
+	first := make(map[string]string, len(groups)) // chat_id → its first address
+	for addr, g := range groups {
+		if g == nil || g.ChatID == "" {
+			continue
+		}
+		if other, ok := first[g.ChatID]; !ok || addr < other {
+			first[g.ChatID] = addr
+		}
+	}
+	for addr, g := range groups {
+		if g != nil && g.ChatID != "" && first[g.ChatID] != addr {
+			report(addr, fmt.Sprintf("chat_id %q is also the chat_id of %s: each group has its own", g.ChatID, first[g.ChatID]))
+		}
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -177,6 +199,9 @@ func hasControl(s string) bool {
 // It returns what is wrong, or "". An empty value is for the caller to
 // judge.
 func idProblem(what, s string) string {
+	if plainASCII(s) {
+		return ""
+	}
 	switch {
 	case !utf8.ValidString(s):
 		return fmt.Sprintf("%s %q is not valid UTF-8", what, s)
@@ -186,6 +211,17 @@ func idProblem(what, s string) string {
 		return fmt.Sprintf("%s %q has leading or trailing whitespace", what, s)
 	}
 	return ""
+}
+
+// plainASCII reports whether s is printable ASCII without space: an id
+// no rule of idProblem can refuse (most are, and there are millions).
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // validIdentity reports whether id is a member identity: user:<id> or
@@ -206,10 +242,17 @@ func memberProblem(identity, memberID string) string {
 	if !validIdentity(identity, false) {
 		return fmt.Sprintf("member %q is not user:<id> or phone:<digits>", identity)
 	}
-	if user, ok := strings.CutPrefix(identity, "user:"); ok && memberID != user && memberID != "" {
+	user, isUser := strings.CutPrefix(identity, "user:")
+	switch {
+	case isUser && memberID == user, memberID == "":
+		return ""
+	case isUser:
 		return fmt.Sprintf("member %q has member id %q: a member added by user id has its user id as member id (%q)", identity, memberID, user)
 	}
-	return idProblem(fmt.Sprintf("member %q: member id", identity), memberID)
+	if msg := idProblem("member id", memberID); msg != "" {
+		return fmt.Sprintf("member %q: %s", identity, msg)
+	}
+	return ""
 }
 
 func validStatus(s string) bool { return s == StatusPending || s == StatusCreated }
@@ -258,8 +301,9 @@ func communityProblems(addr string, c *Community) []recordProblem {
 	return probs
 }
 
-// groupProblems checks one group record at addr.
-func groupProblems(addr string, g *Group) []recordProblem {
+// groupProblems checks one group record at addr, and its members unless
+// members is false (the decoder checks each member as it reads it).
+func groupProblems(addr string, g *Group, members bool) []recordProblem {
 	isGroup, community, _, err := parseAddress(addr)
 	if err == nil && !isGroup {
 		err = fmt.Errorf("%q is a community's address, not a group's", addr)
@@ -282,10 +326,15 @@ func groupProblems(addr string, g *Group) []recordProblem {
 		probs = append(probs, recordProblem{[]string{"community"},
 			fmt.Sprintf("community %q is not the community of the address (%s)", g.Community, communityPrefix+community)})
 	}
-	for _, id := range sortedKeys(g.Members) {
-		if msg := memberProblem(id, g.Members[id]); msg != "" {
-			probs = append(probs, recordProblem{[]string{"members", id}, msg})
+	if members {
+		var bad []recordProblem
+		for id, memberID := range g.Members {
+			if msg := memberProblem(id, memberID); msg != "" {
+				bad = append(bad, recordProblem{[]string{"members", id}, msg})
+			}
 		}
+		slices.SortFunc(bad, func(a, b recordProblem) int { return strings.Compare(a.field[1], b.field[1]) })
+		probs = append(probs, bad...)
 	}
 	if len(g.CreateMembers) > 0 && g.Status != StatusPending {
 		probs = append(probs, recordProblem{[]string{"create_members"}, "create_members belong to a pending create only, not to a " + g.Status + " group"})
@@ -379,7 +428,7 @@ func (e *Entry) problem() *recordProblem {
 				return &recordProblem{append([]string{"community"}, probs[0].field...), probs[0].msg}
 			}
 		default:
-			if probs := groupProblems(e.Address, e.Group); len(probs) > 0 {
+			if probs := groupProblems(e.Address, e.Group, true); len(probs) > 0 {
 				return &recordProblem{append([]string{"group"}, probs[0].field...), probs[0].msg}
 			}
 		}

@@ -1,14 +1,17 @@
 package lockfile
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestInvalidLockfilesAreRefusedWithPosition: every invalid lockfile of
@@ -66,17 +69,82 @@ func TestValidLockfilesLoad(t *testing.T) {
 	}
 }
 
-// TestNewerLockfilesLoad: what format 1 gained since its first release
-// loads, and is written back byte for byte.
-func TestNewerLockfilesLoad(t *testing.T) {
-	for name, content := range NewerLockfiles {
+// TestFormatPairs: a format 1 lockfile and its format 2 rendering load
+// into one state, which Marshal writes as the second, byte for byte.
+func TestFormatPairs(t *testing.T) {
+	for name, pair := range FormatPairs {
 		t.Run(name, func(t *testing.T) {
-			st, err := Parse("genuin.lock", []byte(content))
-			must(t, err)
-			if got, _ := Marshal(st); string(got) != content {
-				t.Errorf("written back as:\n%s", got)
+			for i, content := range pair {
+				st, err := Parse("genuin.lock", []byte(content))
+				must(t, err)
+				if st.FormatVersion != FormatVersion {
+					t.Errorf("format %d read as format_version %d", i+1, st.FormatVersion)
+				}
+				if got, _ := Marshal(st); string(got) != pair[1] {
+					t.Errorf("format %d written as:\n%s", i+1, got)
+				}
 			}
 		})
+	}
+}
+
+// TestFormat2OrderIsFree: the order of users, phones and user_member_ids
+// as read does not matter; Marshal sorts them.
+func TestFormat2OrderIsFree(t *testing.T) {
+	pair := FormatPairs["phones and users"]
+	shuffled := strings.NewReplacer(`"u0",
+        "u1"`, `"u1",
+        "u0"`, `"919800000000": "m-0",
+        "919876543210": "m-1"`, `"919876543210": "m-1",
+        "919800000000": "m-0"`).Replace(pair[1])
+	if shuffled == pair[1] {
+		t.Fatal("nothing shuffled")
+	}
+	st, err := Parse("genuin.lock", []byte(shuffled))
+	must(t, err)
+	if got, _ := Marshal(st); string(got) != pair[1] {
+		t.Errorf("written as:\n%s", got)
+	}
+}
+
+// TestUsersShareTheirIdentity: a member by user id keeps one string, its
+// member id the identity's tail (a million memberships load in less
+// memory).
+func TestUsersShareTheirIdentity(t *testing.T) {
+	for name, content := range map[string]string{"format 1": baseLockfileV1, "format 2": baseLockfile} {
+		st, err := Parse("genuin.lock", []byte(content))
+		must(t, err)
+		for identity, id := range st.Groups["group/acme/one"].Members {
+			if identity == "user:u1" && unsafe.StringData(identity[len("user:"):]) != unsafe.StringData(id) {
+				t.Errorf("%s: the member id of %s is a string of its own", name, identity)
+			}
+		}
+	}
+}
+
+// TestCompatLockfileLoads: the lockfile the first release wrote
+// (reconcile/testdata/compat) loads, and its format 2 rendering loads
+// into the same state.
+func TestCompatLockfileLoads(t *testing.T) {
+	data, err := os.ReadFile("../testdata/compat/lockfile-v1.json")
+	must(t, err)
+	st, err := Parse("lockfile-v1.json", data)
+	must(t, err)
+	out, err := Marshal(st)
+	must(t, err)
+	again, err := Parse("lockfile-v2.json", out)
+	must(t, err)
+	again2, _ := Marshal(again)
+	if !bytes.Equal(out, again2) || len(again.Groups) != len(st.Groups) || len(again.Communities) != len(st.Communities) {
+		t.Fatalf("format 2 rendering does not round-trip:\n%s", out)
+	}
+	for addr, g := range st.Groups {
+		if h := again.Groups[addr]; !maps.Equal(g.Members, h.Members) || !maps.EqualFunc(g.Fields, h.Fields, func(a, b json.RawMessage) bool { return EqualJSON(a, b) }) {
+			t.Errorf("%s: %+v\nbecame %+v", addr, g, h)
+		}
+	}
+	if len(out) >= len(data) {
+		t.Errorf("format 2 is %d bytes, format 1 %d", len(out), len(data))
 	}
 }
 
@@ -95,7 +163,7 @@ func TestAllProblemsAreReported(t *testing.T) {
 	want := `genuin.lock: 3 problems; the lockfile was left untouched: correct it (git diff shows what changed) or restore it from git
 genuin.lock:4:3: serial -3 is negative
 genuin.lock:8:7: community/acme: handle "other" is not the handle of the address ("acme")
-genuin.lock:37:7: group/acme/two: chat_id "chat-1" is also the chat_id of group/acme/one: each group has its own`
+genuin.lock:43:7: group/acme/two: chat_id "chat-1" is also the chat_id of group/acme/one: each group has its own`
 	if err.Error() != want {
 		t.Errorf("got\n%v\nwant\n%s", err, want)
 	}
@@ -230,9 +298,9 @@ func TestCheckpointNeverWritesAnInvalidState(t *testing.T) {
 	}
 }
 
-// BenchmarkParse measures loading a 10,000-group lockfile, with the JSON
-// decoding alone for comparison: validation costs the token walk and the
-// rules on top of it.
+// BenchmarkParse measures loading a 10,000-group lockfile, with
+// encoding/json's decoding of the same bytes for comparison: Parse
+// decodes, checks the shape and checks the rules in one walk.
 func BenchmarkParse(b *testing.B) {
 	st := New("sandbox")
 	st.Communities["community/acme"] = &Community{Handle: "acme", Status: StatusCreated, CommunityID: "c-1"}
@@ -271,8 +339,12 @@ func BenchmarkParse(b *testing.B) {
 // TestUncertainUserMemberIsValid: a user member recorded with no member id
 // (an add whose answer was lost) is valid; with another user's id it is not.
 func TestUncertainUserMemberIsValid(t *testing.T) {
-	content := strings.Replace(baseLockfile, `"user:u1": "u1"`, `"user:u1": ""`, 1)
-	if _, err := Parse("genuin.lock", []byte(content)); err != nil {
-		t.Error(err)
+	for _, content := range []string{
+		strings.Replace(baseLockfileV1, `"user:u1": "u1"`, `"user:u1": ""`, 1),
+		baseLockfile, // user_member_ids "u9": ""
+	} {
+		if _, err := Parse("genuin.lock", []byte(content)); err != nil {
+			t.Error(err)
+		}
 	}
 }

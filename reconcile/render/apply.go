@@ -326,7 +326,8 @@ func ApplyResult(err error) string {
 // ApplyErrors words the error of an apply for people: one line per failed
 // address (a community whose create failed with the count of groups it
 // held back), then why the apply stopped early, or how many addresses
-// failed and what to do.
+// failed and what to do. A phone number a failure quotes (from the API's
+// message) is masked, --show-pii or not: the address says which group.
 func ApplyErrors(err error) string {
 	failures := reconcile.Failures(err)
 	var b strings.Builder
@@ -334,7 +335,7 @@ func ApplyErrors(err error) string {
 		b.WriteString("apply finished with errors:\n")
 	}
 	for _, f := range failures {
-		fmt.Fprintf(&b, "  %s\n", f)
+		fmt.Fprintf(&b, "  %s\n", maskQuotedPhones(f.Error()))
 	}
 	for _, hint := range hints(failures) {
 		fmt.Fprintf(&b, "  hint: %s\n", hint)
@@ -407,4 +408,42 @@ func hints(failures []*reconcile.ChangeError) []string {
 		}
 	}
 	return out
+}
+
+// maskQuotedPhones masks (MaskPhone) the phone numbers an error may quote
+// from the API: every run of 8 to 15 digits that stands alone, '+' before
+// it or not. A run inside a word, an id or a longer number is left alone:
+// a UUID's all-digit group is bound by '-'.
+func maskQuotedPhones(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !isDigit(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		if n := j - i; n >= 8 && n <= 15 && (i == 0 || !isWordByte(s[i-1])) && (j == len(s) || !isWordByte(s[j])) {
+			b.WriteString(s[last:i])
+			b.WriteString(MaskPhone(s[i:j], false))
+			last = j
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// isWordByte reports whether c binds a run of digits to what is around it:
+// a letter, a digit, '_' or '-'.
+func isWordByte(c byte) bool {
+	return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '-'
 }

@@ -69,3 +69,15 @@ func TestApplyErrorsHints(t *testing.T) {
 		t.Errorf("want the 5026 hint once:\n%s", got)
 	}
 }
+
+// TestApplyErrorsMaskPhones: a phone number an API message quotes is
+// masked, in full digits or after '+'; ids, codes and counts are not.
+func TestApplyErrorsMaskPhones(t *testing.T) {
+	quoting := &reconcile.ChangeError{Address: "group/a/b", Err: errors.New(
+		`update_conversation: HTTP 400, code 5001: phone_number 919876543210 is invalid (+4930123456, 11111111-1111-4111-8111-111111111111, 123456789012345678, id9198765432100)`)}
+	got := ApplyErrors(multierror.Append(nil, quoting))
+	want := "  group/a/b: update_conversation: HTTP 400, code 5001: phone_number 91••••••••10 is invalid (+49••••••56, 11111111-1111-4111-8111-111111111111, 123456789012345678, id9198765432100)\n"
+	if !strings.Contains(got, want) {
+		t.Errorf("ApplyErrors:\n%s\nwant the line\n%s", got, want)
+	}
+}

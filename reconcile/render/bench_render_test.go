@@ -31,7 +31,7 @@ func BenchmarkRenderCreate(b *testing.B) {
 			render func(io.Writer) error
 		}{
 			{"text", func(w io.Writer) error { return render.Text(w, p, render.TextOptions{}) }},
-			{"json", func(w io.Writer) error { return render.JSON(w, p) }},
+			{"json", func(w io.Writer) error { return render.JSON(w, p, render.JSONOptions{}) }},
 		}
 		for _, r := range renderings {
 			b.Run(fmt.Sprintf("groups=%d/%s", groups, r.name), func(b *testing.B) {

@@ -198,7 +198,8 @@ func (v *ApplyJSON) ChangeStarted(c *reconcile.Change) {
 
 // ChangeFinished writes a change_finish event: ok, failed with the error
 // (and the API's error code when there is one), or stopped before its
-// next request with the reason.
+// next request with the reason. A phone number the error quotes is
+// masked, as ApplyErrors masks it.
 func (v *ApplyJSON) ChangeFinished(c *reconcile.Change, o reconcile.Outcome) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -207,7 +208,7 @@ func (v *ApplyJSON) ChangeFinished(c *reconcile.Change, o reconcile.Outcome) {
 	e := changeFinishEvent{header: v.head("change_finish"), Address: c.Address, Action: c.Action, Kind: c.Kind,
 		Status: st, Calls: o.Calls, DurationMS: took.Milliseconds()}
 	if o.Err != nil {
-		e.Error = &eventError{Message: o.Err.Error()}
+		e.Error = &eventError{Message: maskQuotedPhones(o.Err.Error())}
 		var apiErr *genuin.APIError
 		if errors.As(o.Err, &apiErr) {
 			e.Error.Code = apiErr.Code

@@ -182,6 +182,23 @@ func TestApplyJSONSummaryResults(t *testing.T) {
 	}
 }
 
+// TestApplyJSONMasksPhones: a phone number a change's error quotes is
+// masked in its change_finish event.
+func TestApplyJSONMasksPhones(t *testing.T) {
+	var b bytes.Buffer
+	v := NewApplyJSON(&b, ApplyViewOptions{})
+	c := &reconcile.Change{Address: "group/a/b", Kind: "group", Action: reconcile.ActionUpdate}
+	v.ChangeStarted(c)
+	err := errors.New("update_conversation: HTTP 400: phone_number 919876543210 is invalid")
+	v.ChangeFinished(c, reconcile.Outcome{Calls: 1, Err: err})
+	v.Summary(multierror.Append(nil, &reconcile.ChangeError{Address: c.Address, Err: err}), 1, "genuin.lock", 1)
+	evs := validate(t, eventsSchema(t), b.Bytes())
+	msg := evs[len(evs)-2]["error"].(map[string]any)["message"]
+	if msg != "update_conversation: HTTP 400: phone_number 91••••••••10 is invalid" {
+		t.Errorf("error message %q", msg)
+	}
+}
+
 // TestApplyEventsSchemaRejects: the schema is strict, so the test above
 // means something.
 func TestApplyEventsSchemaRejects(t *testing.T) {

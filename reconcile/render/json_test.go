@@ -5,19 +5,25 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/genuin/genuinctl/reconcile"
 )
 
-// TestJSONStreamsMarshalIndent holds the streamed JSON to what encoding
-// the plan whole gives, byte for byte: plans with several changes, fields
-// omitted or empty, an estimate or none, no changes at all.
+// TestJSONStreamsMarshalIndent holds the streamed JSON (with --show-pii,
+// which leaves the plan as it is) to what encoding the plan whole gives,
+// byte for byte: plans with several changes, fields omitted or empty, an
+// estimate or none, no changes at all.
 func TestJSONStreamsMarshalIndent(t *testing.T) {
 	withEstimate := samplePlan()
 	withEstimate.Estimate = &reconcile.Estimate{Parallelism: 8, Rate: 2.5, AssumedLatencyMS: 250, Seconds: 1.75}
 	noRate := samplePlan()
 	noRate.Estimate = &reconcile.Estimate{Parallelism: 1, AssumedLatencyMS: 250}
+	selected := samplePlan()
+	selected.Selection = &reconcile.Selection{Targets: []string{"group/acme/*"}, Excludes: []string{"group/acme/b"}}
+	selected.LeftOut = 3
 	odd := &reconcile.Plan{
 		FormatVersion: reconcile.PlanFormatVersion,
 		Changes: []*reconcile.Change{
@@ -35,6 +41,7 @@ func TestJSONStreamsMarshalIndent(t *testing.T) {
 		"sample":        samplePlan(),
 		"estimate":      withEstimate,
 		"estimate-rate": noRate,
+		"selection":     selected,
 		"odd":           odd,
 		"no changes":    {FormatVersion: reconcile.PlanFormatVersion, Changes: []*reconcile.Change{}},
 		"nil changes":   {FormatVersion: reconcile.PlanFormatVersion},
@@ -49,7 +56,7 @@ func TestJSONStreamsMarshalIndent(t *testing.T) {
 			}
 			want = append(want, '\n')
 			var got bytes.Buffer
-			if err := JSON(&got, p); err != nil {
+			if err := JSON(&got, p, JSONOptions{ShowPII: true}); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got.Bytes(), want) {
@@ -67,7 +74,7 @@ func TestJSONWritesEveryPlanField(t *testing.T) {
 	for i := range typ.NumField() {
 		tags = append(tags, typ.Field(i).Tag.Get("json"))
 	}
-	want := []string{"format_version", "changes", "summary", "estimate,omitempty"}
+	want := []string{"format_version", "changes", "summary", "estimate,omitempty", "selection,omitempty", "left_out,omitempty"}
 	if !reflect.DeepEqual(tags, want) {
 		t.Errorf("reconcile.Plan's JSON fields are %q, JSON writes %q: teach JSON (json.go) the change", tags, want)
 	}
@@ -76,7 +83,7 @@ func TestJSONWritesEveryPlanField(t *testing.T) {
 // TestJSONStopsAtWriteError returns the first write error.
 func TestJSONStopsAtWriteError(t *testing.T) {
 	w := &failAfter{n: 3}
-	if err := JSON(w, samplePlan()); !errors.Is(err, errFull) {
+	if err := JSON(w, samplePlan(), JSONOptions{}); !errors.Is(err, errFull) {
 		t.Fatalf("JSON = %v, want %v", err, errFull)
 	}
 	if w.writes != 4 {
@@ -95,4 +102,121 @@ func (f *failAfter) Write(p []byte) (int, error) {
 		return 0, errFull
 	}
 	return len(p), nil
+}
+
+// maskedPhone is a masked phone as JSON writes it: MaskPhone's form, '#'
+// and a tag.
+var maskedPhone = regexp.MustCompile(`^[0-9]{2}•+[0-9]{2}#[0-9a-f]{1,4}$`)
+
+// TestJSONMasksPhones: without --show-pii, no phone number of the plan
+// is written; each member given by phone gets its masked form with a tag
+// in "phone" and in "identity"; nothing else changes (user ids, member
+// ids), and the plan given is left as it was.
+func TestJSONMasksPhones(t *testing.T) {
+	p := samplePlan()
+	var b bytes.Buffer
+	if err := JSON(&b, p, JSONOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, phone := range []string{"919876543210", "919812345678", "919800000001"} {
+		if strings.Contains(b.String(), phone) {
+			t.Errorf("the JSON plan writes %s in full:\n%s", phone, b.String())
+		}
+	}
+	var masked reconcile.Plan
+	if err := json.Unmarshal(b.Bytes(), &masked); err != nil {
+		t.Fatal(err)
+	}
+	want := samplePlan()
+	for i, c := range masked.Changes {
+		w := want.Changes[i]
+		for j, m := range append(c.MembersAdded, c.MembersRemoved...) {
+			orig := append(w.MembersAdded, w.MembersRemoved...)[j]
+			if orig.Phone == "" {
+				if m != orig {
+					t.Errorf("%s: member %+v written as %+v", c.Address, orig, m)
+				}
+				continue
+			}
+			if !maskedPhone.MatchString(m.Phone) || m.Identity != "phone:"+m.Phone || m.Phone[:2] != orig.Phone[:2] {
+				t.Errorf("%s: phone %s written as phone %q, identity %q", c.Address, orig.Phone, m.Phone, m.Identity)
+			}
+			if m.MemberID != orig.MemberID || m.InCreate != orig.InCreate {
+				t.Errorf("%s: member %+v written as %+v", c.Address, orig, m)
+			}
+		}
+	}
+	if !reflect.DeepEqual(p, samplePlan()) {
+		t.Error("JSON changed the plan it wrote")
+	}
+}
+
+// TestJSONPhoneTags: the same number in the same lockfile gets the same
+// tag, in every plan; another lockfile's lineage gives other tags; two
+// numbers alike in their first and last digits are told apart.
+func TestJSONPhoneTags(t *testing.T) {
+	render := func(o JSONOptions) string {
+		var b bytes.Buffer
+		if err := JSON(&b, samplePlan(), o); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	a := JSONOptions{Lineage: "0b9c8a1e-4f1a-4d6b-9a3e-2a9f1c2b3d4e"}
+	first := render(a)
+	if again := render(a); again != first {
+		t.Error("two JSON plans of one plan and lockfile differ")
+	}
+	if first == render(JSONOptions{Lineage: "7d0f2c4e-1b3a-4c5d-8e6f-0a1b2c3d4e5f"}) || first == render(JSONOptions{}) {
+		t.Error("the tags do not depend on the lockfile's lineage")
+	}
+	pii := NewPII(a)
+	if x, y := pii.Phone("919876543210"), pii.Phone("919876543310"); x == y {
+		t.Errorf("two numbers both masked as %s", x)
+	}
+	if got := NewPII(JSONOptions{ShowPII: true}).Identity("phone:919876543210"); got != "phone:919876543210" {
+		t.Errorf("with ShowPII, Identity = %q", got)
+	}
+	if got := pii.Identity("user:919876543210"); got != "user:919876543210" {
+		t.Errorf("a user id masked: %q", got)
+	}
+}
+
+// TestTagDigits: the tag keeps more than 600 numbers matching every
+// masked form and tag, and is never more than 4 hex digits.
+func TestTagDigits(t *testing.T) {
+	for digits, want := range map[int]int{6: 0, 8: 1, 9: 1, 10: 2, 11: 3, 12: 4, 15: 4, 40: 4} {
+		if got := tagDigits(digits - 4); got != want {
+			t.Errorf("a phone of %d digits: %d hex digits of tag, want %d", digits, got, want)
+		}
+		phone := strings.Repeat("9", digits)
+		if got := NewPII(JSONOptions{}).Phone(phone); len(got)-strings.LastIndex(got, "#")-1 != want && want > 0 {
+			t.Errorf("Phone(%s) = %s, want a tag of %d hex digits", phone, got, want)
+		}
+	}
+}
+
+// TestJSONMasksPersonalFields: a field the field table marks personal is
+// written as the text plan shows it, unless ShowPII; an unknown value
+// stays null.
+func TestJSONMasksPersonalFields(t *testing.T) {
+	c := &reconcile.Change{Address: "group/a/b", Kind: "group", Action: reconcile.ActionUpdate, Fields: []reconcile.FieldChange{
+		{Name: "description", Before: reconcile.UnknownValue, After: json.RawMessage(`"call 919876543210"`)},
+		{Name: "name", Before: json.RawMessage(`"A"`), After: json.RawMessage(`"B"`)},
+	}}
+	personal := func(_, name string) bool { return name == "description" }
+	pii := NewPII(JSONOptions{})
+	pii.personal = personal
+	got := pii.change(c)
+	if string(got.Fields[0].Before) != "null" || string(got.Fields[0].After) != `"`+personalMasked+`"` {
+		t.Errorf("personal field written as %s → %s", got.Fields[0].Before, got.Fields[0].After)
+	}
+	if string(got.Fields[1].After) != `"B"` || string(c.Fields[0].After) != `"call 919876543210"` {
+		t.Errorf("masked more than the personal field: %+v (plan: %+v)", got.Fields, c.Fields)
+	}
+	shown := NewPII(JSONOptions{ShowPII: true})
+	shown.personal = personal
+	if got := shown.change(c); got != c {
+		t.Errorf("with ShowPII the change is rewritten: %+v", got)
+	}
 }

@@ -58,7 +58,8 @@ func TestGolden(t *testing.T) {
 		{"plan.txt", func(b *bytes.Buffer, p *reconcile.Plan) error { return Text(b, p, TextOptions{}) }},
 		{"plan-pii.txt", func(b *bytes.Buffer, p *reconcile.Plan) error { return Text(b, p, TextOptions{ShowPII: true}) }},
 		{"plan-color.txt", func(b *bytes.Buffer, p *reconcile.Plan) error { return Text(b, p, TextOptions{Color: true}) }},
-		{"plan.json", func(b *bytes.Buffer, p *reconcile.Plan) error { return JSON(b, p) }},
+		{"plan.json", func(b *bytes.Buffer, p *reconcile.Plan) error { return JSON(b, p, JSONOptions{}) }},
+		{"plan-pii.json", func(b *bytes.Buffer, p *reconcile.Plan) error { return JSON(b, p, JSONOptions{ShowPII: true}) }},
 		{"empty.txt", func(b *bytes.Buffer, _ *reconcile.Plan) error {
 			return Text(b, &reconcile.Plan{FormatVersion: 1}, TextOptions{})
 		}},

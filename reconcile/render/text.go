@@ -105,8 +105,8 @@ func (t *textWriter) change(c *reconcile.Change) {
 // value renders a field's change; the field table says whether its value
 // is personal data, masked unless ShowPII.
 func (t *textWriter) value(kind string, f reconcile.FieldChange) string {
-	if field, _ := reconcile.LookupField(kind, f.Name); field.Personal && !t.opts.ShowPII {
-		return "(personal data, masked: --show-pii prints it)"
+	if !t.opts.ShowPII && isPersonal(kind, f.Name) {
+		return personalMasked
 	}
 	before := compact(f.Before)
 	if bytes.Equal(f.Before, reconcile.UnknownValue) {
@@ -179,12 +179,29 @@ func (t *textWriter) member(m reconcile.Member) string {
 }
 
 // MaskPhone hides the middle digits of a phone number (keeping the first
-// two and the last two) unless show is set.
+// two and the last two: "91••••••••10") unless show is set. It is the one
+// place that masks a phone number: every output that shows one (the text
+// and Markdown plans, expand, apply's errors) calls it, and the JSON ones
+// (the plan, state show) mask as it does through PII.Phone, which adds a
+// tag.
 func MaskPhone(phone string, show bool) string {
 	if show || len(phone) <= 4 {
 		return phone
 	}
-	return phone[:2] + strings.Repeat("•", len(phone)-4) + phone[len(phone)-2:]
+	return string(appendMasked(make([]byte, 0, len(phone)*len(maskDigit)), phone))
+}
+
+// maskDigit stands for a hidden digit.
+const maskDigit = "•"
+
+// appendMasked appends phone, of more than 4 digits, masked as MaskPhone
+// masks it.
+func appendMasked(dst []byte, phone string) []byte {
+	dst = append(dst, phone[:2]...)
+	for range len(phone) - 4 {
+		dst = append(dst, maskDigit...)
+	}
+	return append(dst, phone[len(phone)-2:]...)
 }
 
 func (t *textWriter) summary(p *reconcile.Plan) {

@@ -3,6 +3,7 @@
 //
 //	benchdata prepare ROOT GROUPS   write (or reuse) the inputs below ROOT; print the spec root and the lockfile
 //	benchdata decode DIR            the bare decode of a spec: every YAML and CSV file, on every core
+//	benchdata seed FILE GROUPS      write a sandbox seed holding every user_id of the GROUPS-group spec
 package main
 
 import (
@@ -31,6 +32,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stdout, in.Dir, in.Lockfile)
 		return 0
+	case len(args) == 3 && args[0] == "seed":
+		groups, err := strconv.Atoi(args[2])
+		if err != nil {
+			fmt.Fprintln(stderr, "benchdata seed: GROUPS:", err)
+			return 2
+		}
+		if err := benchdata.WriteSeed(args[1], benchdata.Campaign(groups)); err != nil {
+			fmt.Fprintln(stderr, "benchdata seed:", err)
+			return 1
+		}
+		return 0
 	case len(args) == 2 && args[0] == "decode":
 		n, err := benchdata.Decode(args[1])
 		if err != nil {
@@ -40,6 +52,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, n, "files decoded")
 		return 0
 	}
-	fmt.Fprintln(stderr, "usage: benchdata prepare ROOT GROUPS | benchdata decode DIR")
+	fmt.Fprintln(stderr, "usage: benchdata prepare ROOT GROUPS | benchdata decode DIR | benchdata seed FILE GROUPS")
 	return 2
 }
