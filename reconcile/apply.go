@@ -327,6 +327,10 @@ func (a *applier) fail(address string, err error, halt context.CancelCauseFunc) 
 
 func (w *worker) apply(ctx context.Context, c *Change) error {
 	switch {
+	case c.Action == ActionMove:
+		// The lockfile alone: one entry, so that a crash cannot leave the
+		// group at both addresses.
+		return w.record(lockfile.Entry{Op: lockfile.OpMove, Address: c.MovedFrom, To: c.Address})
 	case c.Kind == KindCommunity:
 		return w.createCommunity(ctx, c)
 	case c.Action == ActionUpdate:

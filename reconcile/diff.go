@@ -52,28 +52,32 @@ func Diff(d *spec.Desired, st *lockfile.State, opts Options) *Plan {
 		opts.Namespace = st.Lineage
 	}
 	p := &Plan{FormatVersion: PlanFormatVersion, Changes: []*Change{}}
+	moves, _ := plannedMoves(d, st) // the command refuses the others (CheckMoves)
+	recorded, moved := movedState(moves, st)
+	p.Changes = append(p.Changes, moved...)
 	for _, h := range d.CommunityHandles() {
 		p.Changes = append(p.Changes, diffCommunity(d.Communities[h], st.Communities[spec.CommunityAddress(h)])...)
 	}
-	chats := make(map[string]string, len(st.Groups)) // recorded chat_id → address
-	for addr, g := range st.Groups {
+	chats := make(map[string]string, len(recorded.Groups)) // recorded chat_id → address
+	for addr, g := range recorded.Groups {
 		if g != nil {
 			chats[g.ChatID] = addr
 		}
 	}
 	for _, addr := range d.GroupAddresses() {
-		p.Changes = append(p.Changes, diffGroup(d.Groups[addr], st.Groups[addr], chats, opts)...)
+		p.Changes = append(p.Changes, diffGroup(d.Groups[addr], recorded.Groups[addr], chats, opts)...)
 	}
 	for addr := range st.Communities {
 		if _, ok := d.Communities[st.Communities[addr].Handle]; !ok {
 			p.Changes = append(p.Changes, orphan(addr, KindCommunity))
 		}
 	}
-	for addr := range st.Groups {
+	for addr := range recorded.Groups {
 		if _, ok := d.Groups[addr]; !ok {
 			p.Changes = append(p.Changes, orphan(addr, KindGroup))
 		}
 	}
+	suggestMoves(p, recorded)
 	p.finish()
 	return p
 }
@@ -297,10 +301,13 @@ func diffCreatedGroup(g *spec.Group, rec *lockfile.Group, base Change, opts Opti
 	return changes
 }
 
+// orphanReason is why a record the spec no longer declares is blocked.
+const orphanReason = "in the lockfile but no longer in the spec, and the API has no delete endpoint"
+
 func orphan(addr, kind string) *Change {
 	return &Change{
 		Address: addr, Kind: kind, Action: ActionBlocked,
-		Reason: "in the lockfile but no longer in the spec, and the API has no delete endpoint",
+		Reason: orphanReason,
 		Hint:   fmt.Sprintf("put it back in the spec to keep managing it, or stop tracking it with \"genuinctl state rm %s\" (it stays on the platform; delete it in the Brand Control Center if you must)", addr),
 	}
 }

@@ -25,6 +25,10 @@ const (
 	// ActionBlocked is a difference the API cannot apply; it is reported with
 	// the reason and what to do, and apply leaves it alone.
 	ActionBlocked Action = "blocked"
+	// ActionMove gives a group's record a new address, as a moved block
+	// asks (from MovedFrom): the lockfile alone changes, before anything
+	// else of the group.
+	ActionMove Action = "move"
 )
 
 // Object kinds.
@@ -56,6 +60,8 @@ type Summary struct {
 	Update  int `json:"update"`
 	Pending int `json:"pending"`
 	Blocked int `json:"blocked"`
+	// Move counts the records moved (moved blocks): no API call.
+	Move int `json:"move"`
 	// Calls is the number of API requests apply will send, without retries.
 	Calls int `json:"api_calls"`
 }
@@ -85,6 +91,8 @@ type Change struct {
 	// (no API subscribes anyone again): the lockfile forgets the removal,
 	// so that listing them again sends it again.
 	SubscribersForgotten []Member `json:"subscribers_forgotten,omitempty"`
+	// MovedFrom is the address a moved record leaves (ActionMove).
+	MovedFrom string `json:"moved_from,omitempty"`
 	// Reason explains a blocked change; Hint says what the user can do.
 	Reason string `json:"reason,omitempty"`
 	Hint   string `json:"hint,omitempty"`
@@ -118,7 +126,7 @@ type Member struct {
 // HasChanges reports whether applying the plan would make any API call or
 // change the lockfile (forgetting subscriber removals takes no call).
 func (p *Plan) HasChanges() bool {
-	return p.Summary.Calls > 0 || p.Summary.Create+p.Summary.Update+p.Summary.Pending > 0
+	return p.Summary.Calls > 0 || p.Summary.Create+p.Summary.Update+p.Summary.Pending+p.Summary.Move > 0
 }
 
 // finish sorts the changes and fills in the summary.
@@ -141,12 +149,14 @@ func (p *Plan) finish() {
 			p.Summary.Pending++
 		case ActionBlocked:
 			p.Summary.Blocked++
+		case ActionMove:
+			p.Summary.Move++
 		}
 		p.Summary.Calls += c.Calls
 	}
 }
 
-var actionRank = map[Action]int{ActionPending: 0, ActionCreate: 1, ActionUpdate: 2, ActionBlocked: 3}
+var actionRank = map[Action]int{ActionMove: 0, ActionPending: 1, ActionCreate: 2, ActionUpdate: 3, ActionBlocked: 4}
 
 // addressLess orders communities before groups, then by address, so a
 // community's create precedes its groups' in every listing.

@@ -58,10 +58,15 @@ func (sp *SavedPlan) Resume(st *lockfile.State) (*Resumed, error) {
 	if sp.Lockfile == nil || sp.Plan.hasUnnamedChats() {
 		DeriveChatIDs(sp.Plan, st.Lineage)
 	}
+	// The rest is judged on the records where the plan's moves put them.
+	st, movesDone, err := sp.Plan.movesAgainst(st)
+	if err != nil {
+		return nil, fmt.Errorf("the plan is stale: %v; run plan again", err)
+	}
 	var moved []string
 	byAddr := map[string][]*Change{}
 	for _, c := range sp.Plan.Changes {
-		if c.Action != ActionBlocked {
+		if c.Action != ActionBlocked && c.Action != ActionMove {
 			byAddr[c.Address] = append(byAddr[c.Address], c)
 		}
 	}
@@ -76,6 +81,15 @@ func (sp *SavedPlan) Resume(st *lockfile.State) (*Resumed, error) {
 		}
 	}
 	for _, c := range sp.Plan.Changes {
+		if c.Action == ActionMove {
+			if movesDone[c] {
+				r.Moved++
+				r.Done++
+			} else {
+				r.Plan.Changes = append(r.Plan.Changes, c)
+			}
+			continue
+		}
 		if c.Action == ActionBlocked || fingerprint(st, c.Address) == sp.Fingerprints[c.Address] {
 			// Untouched since the plan was made: all of it is to do.
 			r.Plan.Changes = append(r.Plan.Changes, c)
@@ -348,4 +362,32 @@ func fieldsEqual(a, b lockfile.Fields) bool {
 		}
 	}
 	return true
+}
+
+// movesAgainst returns the state with the plan's moves made (a copy; st is
+// unchanged) and the moves recorded already. A move is to do while its
+// record is at its old address only, and done once it is at its new
+// address only (with its chat_id); anything else is an error.
+func (p *Plan) movesAgainst(st *lockfile.State) (*lockfile.State, map[*Change]bool, error) {
+	if st == nil {
+		return nil, nil, nil
+	}
+	var todo []lockfile.Move
+	done := map[*Change]bool{}
+	for _, c := range p.Changes {
+		if c.Action != ActionMove {
+			continue
+		}
+		from, to := st.Groups[c.MovedFrom], st.Groups[c.Address]
+		switch {
+		case from != nil && to == nil:
+			todo = append(todo, lockfile.Move{From: c.MovedFrom, To: c.Address})
+		case from == nil && to != nil && to.ChatID == c.ChatID:
+			done[c] = true
+		default:
+			return nil, nil, fmt.Errorf("the move of %s to %s: the lockfile no longer holds its record at one of them alone", c.MovedFrom, c.Address)
+		}
+	}
+	view, err := st.WithMoves(todo)
+	return view, done, err
 }

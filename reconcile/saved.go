@@ -47,8 +47,11 @@ func Save(p *Plan, st *lockfile.State) *SavedPlan {
 	if st != nil {
 		sp.Lockfile = &LockfileRef{Lineage: st.Lineage, Serial: st.Serial}
 	}
+	// The records a change touches are fingerprinted where the plan's
+	// moves put them: a moved group's at its new address.
+	view, _, _ := p.movesAgainst(st)
 	for _, c := range p.Changes {
-		sp.Fingerprints[c.Address] = fingerprint(st, c.Address)
+		sp.Fingerprints[c.Address] = fingerprint(view, c.Address)
 	}
 	return sp
 }

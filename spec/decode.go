@@ -14,6 +14,9 @@ type decoder struct {
 	flagged map[*yaml.Node]bool
 	ds      *diagnostics
 	set     *memberSet // shared by the decoders of one Load
+	// csvLists are the CSV member lists the document names, read ahead
+	// (see readAhead), by the node naming each.
+	csvLists map[*yaml.Node]*csvList
 }
 
 // anyFlagged reports whether the schema flagged n or a node below it.
@@ -187,7 +190,7 @@ func (d *decoder) member(item *yaml.Node, addr string) (Member, bool) {
 	if d.flagged[item] {
 		return Member{}, false
 	}
-	m := Member{Pos: d.doc.pos(item)}
+	var m Member
 	var err error
 	for k, v := range pairs(item) {
 		if d.flagged[v] {
@@ -195,9 +198,9 @@ func (d *decoder) member(item *yaml.Node, addr string) (Member, bool) {
 		}
 		switch k {
 		case "user_id":
-			m.UserID, err = normaliseUserID(v.Value)
+			m, err = userMember(v.Value, d.doc.pos(item))
 		case "phone":
-			m.Phone, err = normalisePhone(v.Value)
+			m, err = phoneMember(v.Value, d.doc.pos(item))
 		}
 		if err != nil {
 			d.ds.add(d.doc.pos(v), addr, "%v", err)

@@ -29,6 +29,9 @@ type Desired struct {
 	Communities map[string]*Community
 	// Groups are keyed by GroupAddress(community handle, key).
 	Groups map[string]*Group
+	// Moved are the moved blocks, in the order of the files: each carries
+	// a group's record to a new address (Move).
+	Moved []Move
 	// Skipped are the YAML files below the directories given that are not
 	// spec files, and the testdata directories left out, sorted by path;
 	// SkippedNotes words them. Nil when there are none.
@@ -155,7 +158,16 @@ type Member struct {
 	UserID string
 	Phone  string
 	Pos    Pos
+	// identity is Identity, set by Load: UserID or Phone is the end of it,
+	// so the member costs one string. Empty in a Member made elsewhere.
+	identity string
 }
+
+// The prefixes of member identities.
+const (
+	userPrefix  = "user:"
+	phonePrefix = "phone:"
+)
 
 // Subscriber is a user a group's subscribers_removed names: by user_id
 // (subscribers_removed takes member ids, and a user's member id is their
@@ -172,15 +184,25 @@ type Subscriber struct {
 
 // Identity is the subscriber's identity string, "user:<id>", as member
 // identities are written.
-func (s Subscriber) Identity() string { return "user:" + s.UserID }
+func (s Subscriber) Identity() string { return userPrefix + s.UserID }
 
 // Identity is the member's stable identity string, "user:<id>" or
 // "phone:<digits>", used as the key of member records in the lockfile.
+// For a member Load returned it costs nothing: Load made it.
 func (m Member) Identity() string {
 	if m.UserID != "" {
-		return "user:" + m.UserID
+		return identityOf(m.identity, userPrefix, m.UserID)
 	}
-	return "phone:" + m.Phone
+	return identityOf(m.identity, phonePrefix, m.Phone)
+}
+
+// identityOf is prefix+id: made when made is that, as it is in a member
+// Load made; otherwise (a Member made or changed elsewhere) built anew.
+func identityOf(made, prefix, id string) string {
+	if len(made) == len(prefix)+len(id) && made[len(prefix):] == id && made[:len(prefix)] == prefix {
+		return made
+	}
+	return prefix + id
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -22,9 +22,10 @@ type specFile struct {
 // order: a file as given, a directory as every *.yaml and *.yml below it,
 // sorted, leaving out what a directory holds that is not a spec's (see
 // filesBelow). Each file is named by the path as given joined with its
-// path below it. A file reached twice is read once, as given if it is
-// given. The testdata directories left out are returned, for the note.
-func specFiles(paths []string, ds *diagnostics) (files []specFile, testdata []string) {
+// path below it. A file reached twice (by its absolute path, as root makes
+// it) is read once, as given if it is given. The testdata directories left
+// out are returned, for the note.
+func specFiles(paths []string, root *confinement, ds *diagnostics) (files []specFile, testdata []string) {
 	seen := map[string]int{}
 	for i, p := range paths {
 		found, skipped, err := filesBelow(p)
@@ -39,7 +40,7 @@ func specFiles(paths []string, ds *diagnostics) (files []specFile, testdata []st
 		}
 		for _, f := range found {
 			f.from = i
-			abs := absPath(f.path)
+			abs := root.absPath(f.path)
 			if j, ok := seen[abs]; ok {
 				files[j].explicit = files[j].explicit || f.explicit
 				continue
@@ -102,7 +103,7 @@ func filesBelow(root string) (files []specFile, testdata []string, err error) {
 // there, which must not lead a spec out of its root. A regular file given
 // is the user's choice. Either must be a regular file no larger than
 // MaxFileSize.
-func (f specFile) read(root specRoots, ds *diagnostics) ([]byte, bool) {
+func (f specFile) read(root *confinement, ds *diagnostics) ([]byte, bool) {
 	path := f.path
 	if !f.explicit || isSymlink(path) {
 		real, err := root.resolve(path)

@@ -27,10 +27,10 @@ func TestGenerators(t *testing.T) {
 		Key: "nyc-music", Community: "genuin", Name: "New York music",
 		Description: "music in New York", Tags: []string{"music", "new-york"},
 		Topics: []int{1}, Type: 4,
-		Members: []Member{
-			{Phone: "919876543210", Pos: Pos{csv, 2, 1}},
-			{UserID: "b12f13af-ef5a-4906-b0a0-2995e106200d", Pos: Pos{spec, 8, 9}},
-		},
+		Members: made(
+			Member{Phone: "919876543210", Pos: Pos{csv, 2, 1}},
+			Member{UserID: "b12f13af-ef5a-4906-b0a0-2995e106200d", Pos: Pos{spec, 8, 9}},
+		),
 		Pos: Pos{csv, 2, 1},
 	}
 	if !reflect.DeepEqual(g, wantG) {

@@ -310,3 +310,46 @@ func TestSymlinkedDirectoryGiven(t *testing.T) {
 		t.Fatalf("want evil/creds.csv refused unread, got %v", err)
 	}
 }
+
+// TestSymlinksBesideFiles: a directory is resolved once per Load, but each
+// file named in it is checked on its own: a symlink leading out of the
+// root is refused beside regular files already read from its directory,
+// and one staying inside is read.
+func TestSymlinksBesideFiles(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	const staff = "user_id\nb12f13af-ef5a-4906-b0a0-2995e106200d\n"
+	writeFiles(t, map[string]string{
+		"creds.csv":            secret + "\n",
+		"spec/lists/a.csv":     staff,
+		"spec/lists/z.csv":     staff,
+		"spec/lists/sub/b.csv": staff,
+		"spec/a.yaml": `version: 1
+member_lists:
+  - {name: a, csv: lists/a.csv}
+  - {name: out, csv: lists/out.csv}
+  - {name: in, csv: lists/in.csv}
+  - {name: b, csv: lists/sub/b.csv}
+  - {name: up, csv: lists/sub/../../lists/z.csv}
+  - {name: through, csv: linked/a.csv}
+  - {name: link-dir, csv: lists/outdir/creds.csv}
+`,
+	})
+	symlink(t, filepath.Join("..", "..", "creds.csv"), filepath.Join("spec", "lists", "out.csv"))
+	symlink(t, "a.csv", filepath.Join("spec", "lists", "in.csv"))
+	symlink(t, "lists", filepath.Join("spec", "linked"))
+	symlink(t, dir, filepath.Join("spec", "lists", "outdir"))
+	got := loadQuickly(t, "spec")
+	wantLines(t, got,
+		`spec/a.yaml:4:22: member_list/out: path "lists/out.csv" is outside the spec root`,
+		`spec/a.yaml:9:27: member_list/link-dir: path "lists/outdir/creds.csv" is outside the spec root`,
+	)
+	for _, list := range []string{"member_list/a:", "member_list/in:", "member_list/b:", "member_list/up:", "member_list/through:"} {
+		if strings.Contains(got, list) {
+			t.Errorf("a list inside the root is refused:\n%s", got)
+		}
+	}
+	if n := strings.Count(got, "\n") + 1; n != 2 {
+		t.Errorf("%d diagnostics, want 2:\n%s", n, got)
+	}
+}

@@ -3,7 +3,6 @@ package spec
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -23,7 +22,7 @@ func Load(paths []string) (*Desired, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := newLoader(s, rootsOf(paths))
+	l := newLoader(s, newConfinement(rootsOf(paths)))
 	if len(paths) == 0 {
 		l.ds.add(Pos{}, "", "no spec files or directories given")
 	}
@@ -33,7 +32,7 @@ func Load(paths []string) (*Desired, error) {
 	// until every spec file is read, and only those no member list names are
 	// then reported as spec files if given, or skipped if found below a
 	// directory. Spec files are dropped once added.
-	files, testdata := specFiles(paths, &l.ds)
+	files, testdata := specFiles(paths, l.root, &l.ds)
 	for _, dir := range testdata {
 		l.desired.Skipped = append(l.desired.Skipped, Skipped{Path: dir, Why: skippedTestdata})
 	}
@@ -52,7 +51,7 @@ func Load(paths []string) (*Desired, error) {
 			l.desired.Skipped = append(l.desired.Skipped, Skipped{Path: doc.file, Why: p.skipped})
 			continue
 		case doc.root != nil && doc.root.Kind == yaml.SequenceNode:
-			l.parsed[absPath(doc.file)] = doc
+			l.parsed[l.root.absPath(doc.file)] = doc
 			lists = append(lists, p)
 			continue
 		}
@@ -63,7 +62,7 @@ func Load(paths []string) (*Desired, error) {
 			l.ds.add(Pos{File: doc.file, Line: 1, Col: 1}, "", "empty file: a spec file starts with \"version: 1\"")
 		case doc.root == nil: // unreadable or not YAML: reported
 		default:
-			l.add(doc, p.flagged)
+			l.add(p)
 		}
 	}
 	for _, p := range lists {
@@ -75,9 +74,10 @@ func Load(paths []string) (*Desired, error) {
 		case p.file.explicit:
 			used[p.file.from]++
 			l.ds.merge(&p.ds)
-			l.add(doc, s.validate(fileSchema, doc, &l.ds))
+			p.flagged = s.validate(fileSchema, doc, &l.ds)
+			l.add(p)
 		default:
-			delete(l.parsed, absPath(doc.file))
+			delete(l.parsed, l.root.absPath(doc.file))
 			l.desired.Skipped = append(l.desired.Skipped, Skipped{Path: doc.file, Why: skippedList})
 		}
 	}
@@ -122,7 +122,7 @@ func (l *loader) noSpecBelow(paths []string, files []specFile, used []int) {
 // loader gathers the documents of one Load into a Desired.
 type loader struct {
 	schema  *specSchema
-	root    specRoots
+	root    *confinement
 	ds      diagnostics
 	desired *Desired
 	// parsed are the YAML files holding a list that no member list has named
@@ -155,7 +155,7 @@ type pendingGroup struct {
 	generator string
 }
 
-func newLoader(s *specSchema, root specRoots) *loader {
+func newLoader(s *specSchema, root *confinement) *loader {
 	return &loader{
 		schema:     s,
 		root:       root,
@@ -168,19 +168,22 @@ func newLoader(s *specSchema, root specRoots) *loader {
 }
 
 // prepared is a spec file read, parsed and, unless it holds a list (see
-// Load), validated: the part of loading a file that needs nothing of the
-// others, and so runs concurrently.
+// Load), validated, with the CSV member lists it names read: the part of
+// loading a file that needs nothing of the others, and so runs
+// concurrently.
 type prepared struct {
 	file    specFile
 	doc     *document
 	flagged map[*yaml.Node]bool
 	ds      diagnostics
+	// csvLists are the CSV member lists it names, by the node naming each.
+	csvLists map[*yaml.Node]*csvList
 	// skipped is why a file found below a directory is not a spec file,
 	// or "" when it is one (or, a list, may be a member list file).
 	skipped string
 }
 
-func (s *specSchema) prepare(root specRoots, f specFile) *prepared {
+func (s *specSchema) prepare(root *confinement, f specFile) *prepared {
 	p := &prepared{file: f, doc: &document{file: f.path}}
 	data, ok := f.read(root, &p.ds)
 	if !ok {
@@ -194,10 +197,42 @@ func (s *specSchema) prepare(root specRoots, f specFile) *prepared {
 			return p
 		}
 	}
-	if root := p.doc.root; root != nil && root.Kind != yaml.SequenceNode {
+	if top := p.doc.root; top != nil && top.Kind != yaml.SequenceNode {
 		p.flagged = s.validate(fileSchema, p.doc, &p.ds)
+		p.readAhead(root)
 	}
 	return p
+}
+
+// readAhead reads the CSV member lists that a spec file names, as
+// addMemberList would, but now, while other files are prepared: most of a
+// large spec's members are in such lists. Their problems are kept apart,
+// for listCSV to report only for a list it uses. A file named twice is
+// read once, unless the first reading found problems: they are reported
+// where the list that uses the file names it.
+func (p *prepared) readAhead(root *confinement) {
+	var set memberSet
+	clean := map[string]*csvList{} // by absolute path
+	for _, item := range items(valueOf(p.doc.root, "member_lists")) {
+		name, v := scalarOf(item, "name"), valueOf(item, "csv")
+		if name == "" || v == nil || p.flagged[v] {
+			continue
+		}
+		if p.csvLists == nil {
+			p.csvLists = map[*yaml.Node]*csvList{}
+		}
+		file := relativeTo(p.doc.file, v.Value)
+		key := root.absPath(file)
+		if list, ok := clean[key]; ok {
+			p.csvLists[v] = list
+			continue
+		}
+		list := readCSVList(root, file, reference{p.doc.pos(v), memberListAddress(name), v.Value}, &set)
+		if list.ds.count() == 0 {
+			clean[key] = list
+		}
+		p.csvLists[v] = list
+	}
 }
 
 // read reads and parses a YAML file that a spec names at ref, or returns
@@ -218,14 +253,14 @@ func (l *loader) decoder(doc *document, loc string) *decoder {
 
 // isListFile reports whether a member list has named file.
 func (l *loader) isListFile(file string) bool {
-	_, ok := l.listFiles[absPath(file)]
+	_, ok := l.listFiles[l.root.absPath(file)]
 	return ok
 }
 
-// add adds what a validated spec document declares; flagged are the nodes
-// the schema reported.
-func (l *loader) add(doc *document, flagged map[*yaml.Node]bool) {
-	d := &decoder{doc: doc, flagged: flagged, ds: &l.ds, set: &l.set}
+// add adds what a prepared spec document declares.
+func (l *loader) add(p *prepared) {
+	doc := p.doc
+	d := &decoder{doc: doc, flagged: p.flagged, ds: &l.ds, set: &l.set, csvLists: p.csvLists}
 	for _, item := range items(valueOf(doc.root, "communities")) {
 		l.addCommunity(d.community(item))
 	}
@@ -238,6 +273,7 @@ func (l *loader) add(doc *document, flagged map[*yaml.Node]bool) {
 	for _, item := range items(valueOf(doc.root, "generators")) {
 		l.generate(d, item)
 	}
+	l.desired.Moved = append(l.desired.Moved, d.moves(valueOf(doc.root, "moved"))...)
 }
 
 func (l *loader) addCommunity(c *Community) {
@@ -285,11 +321,16 @@ func (l *loader) addGroup(d *decoder, item *yaml.Node, generator string) {
 }
 
 // resolve runs the checks that need the whole spec and adds each group's
-// member lists to its members.
+// member lists to its members. A list's members are let go once the last
+// group naming it has them: a group that shares none copies them, and the
+// garbage collector can take the list while the rest resolves, rather
+// than the lists and their copies all being held at once.
 func (l *loader) resolve() {
 	handles := l.desired.CommunityHandles()
 	r := &resolver{ds: &l.ds, reported: map[string]bool{}}
 	chats := map[string]*pendingGroup{}
+	l.listFiles, l.parsed = nil, nil // the files are all read
+	uses := l.listUses()
 	for _, p := range l.groups {
 		g := p.group
 		if _, ok := l.desired.Communities[g.Community]; !ok && g.Community != "" && p.communityPos.Line != 0 {
@@ -305,6 +346,43 @@ func (l *loader) resolve() {
 		l.addListMembers(r, p)
 		l.addSubscriberLists(r, p)
 		checkSubscribers(r, p)
+		for _, ref := range p.lists {
+			l.used(ref.name, uses)
+		}
+		for _, ref := range p.subscriberLists {
+			l.used(ref.name, uses)
+		}
+	}
+	l.checkMoves()
+}
+
+// listUses counts the groups' references to each member list, and lets go
+// of the members of the lists no group names.
+func (l *loader) listUses() map[string]int {
+	uses := make(map[string]int, len(l.lists))
+	for _, p := range l.groups {
+		for _, ref := range p.lists {
+			uses[ref.name]++
+		}
+		for _, ref := range p.subscriberLists {
+			uses[ref.name]++
+		}
+	}
+	for name, list := range l.lists {
+		if uses[name] == 0 {
+			list.members = nil
+		}
+	}
+	return uses
+}
+
+// used counts off one reference to a member list, letting go of its
+// members after the last.
+func (l *loader) used(name string, uses map[string]int) {
+	if uses[name]--; uses[name] == 0 {
+		if list, ok := l.lists[name]; ok {
+			list.members = nil
+		}
 	}
 }
 
@@ -341,7 +419,7 @@ type reference struct {
 // read reads a file the spec names, which must resolve inside the root, be
 // a regular file and be no larger than MaxFileSize. It reports why it
 // cannot where the file is named.
-func (r reference) read(root specRoots, file string, ds *diagnostics) ([]byte, bool) {
+func (r reference) read(root *confinement, file string, ds *diagnostics) ([]byte, bool) {
 	real, err := root.resolve(file)
 	var data []byte
 	if err == nil {
@@ -357,12 +435,4 @@ func (r reference) read(root specRoots, file string, ds *diagnostics) ([]byte, b
 		ds.add(r.pos, r.addr, "path %s: %v", excerpt(r.path), unwrapPathError(err))
 	}
 	return nil, false
-}
-
-// absPath is the absolute form of path, or path itself if it has none.
-func absPath(path string) string {
-	if abs, err := filepath.Abs(path); err == nil {
-		return abs
-	}
-	return path
 }

@@ -24,6 +24,51 @@ func writeFiles(t *testing.T, files map[string]string) {
 	}
 }
 
+// made returns members as Load makes them: with their identities.
+func made(members ...Member) []Member {
+	for i, m := range members {
+		members[i].identity = m.Identity()
+	}
+	return members
+}
+
+// TestMemberIdentity: a member's identity is the one Load made with it,
+// and still right for a Member made or changed elsewhere.
+func TestMemberIdentity(t *testing.T) {
+	const id = "b12f13af-ef5a-4906-b0a0-2995e106200d"
+	user, err := userMember(strings.ToUpper(id), Pos{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone, err := phoneMember("+91 98765 43210", Pos{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := phone
+	changed.Phone = "14155550100"
+	swapped := user
+	swapped.UserID, swapped.Phone = "", "919876543210"
+	for _, tt := range []struct {
+		m    Member
+		want string
+	}{
+		{user, "user:" + id},
+		{phone, "phone:919876543210"},
+		{Member{UserID: "u1"}, "user:u1"},
+		{Member{Phone: "919876543210"}, "phone:919876543210"},
+		{changed, "phone:14155550100"},
+		{swapped, "phone:919876543210"},
+	} {
+		if got := tt.m.Identity(); got != tt.want {
+			t.Errorf("%+v.Identity() = %q, want %q", tt.m, got, tt.want)
+		}
+	}
+	var got string
+	if allocs := testing.AllocsPerRun(100, func() { got = user.Identity() }); allocs != 0 || got != "user:"+id {
+		t.Errorf("Identity of a member Load made = %q, allocating %v times", got, allocs)
+	}
+}
+
 // errorLines loads paths and returns the diagnostics as printed.
 func errorLines(t *testing.T, paths ...string) []string {
 	t.Helper()
@@ -95,10 +140,10 @@ func TestLoadGood(t *testing.T) {
 			DescriptionData:        `["Hello",{"user_id":"345e1234-5678-90ef-2345-678912341234"},"and I love community"]`,
 			Topic:                  "Open Discussion",
 		},
-		Members: []Member{
-			{UserID: "abcd1234-5678-90ef-1112-234567890111", Pos: Pos{file, 35, 9}},
-			{Phone: "919876543210", Pos: Pos{file, 36, 9}},
-		},
+		Members: made(
+			Member{UserID: "abcd1234-5678-90ef-1112-234567890111", Pos: Pos{file, 35, 9}},
+			Member{Phone: "919876543210", Pos: Pos{file, 36, 9}},
+		),
 		Pos: Pos{file, 4, 5},
 	}
 	if !reflect.DeepEqual(g, wantG) {

@@ -54,14 +54,14 @@ func (l *loader) addMemberList(d *decoder, item *yaml.Node) {
 		case "file":
 			list.members = l.listFile(relativeTo(d.doc.file, v.Value), reference{d.doc.pos(v), addr, v.Value})
 		case "csv":
-			list.members = l.listCSV(relativeTo(d.doc.file, v.Value), reference{d.doc.pos(v), addr, v.Value})
+			list.members = l.listCSV(relativeTo(d.doc.file, v.Value), reference{d.doc.pos(v), addr, v.Value}, d.csvLists[v])
 		}
 	}
 }
 
 // listFile reads the members of a YAML member list file, once per file.
 func (l *loader) listFile(file string, ref reference) []Member {
-	key := absPath(file)
+	key := l.root.absPath(file)
 	if members, ok := l.listFiles[key]; ok {
 		return members
 	}
@@ -84,17 +84,36 @@ func (l *loader) listFile(file string, ref reference) []Member {
 	return members
 }
 
-// listCSV reads the members of a CSV member list file, once per file: a
-// header row, then one member per row in its user_id or phone column.
-func (l *loader) listCSV(file string, ref reference) []Member {
-	key := absPath(file)
+// listCSV reads the members of a CSV member list file, once per file:
+// list, if the file was read ahead for ref (see readAhead), or now.
+func (l *loader) listCSV(file string, ref reference, list *csvList) []Member {
+	key := l.root.absPath(file)
 	if members, ok := l.listFiles[key]; ok {
 		return members
 	}
-	l.listFiles[key] = nil
-	t := openCSV(l.root, file, ref, &l.ds)
+	if list == nil {
+		list = readCSVList(l.root, file, ref, &l.set)
+	}
+	l.ds.merge(&list.ds)
+	l.listFiles[key] = list.members
+	return list.members
+}
+
+// csvList is what reading a CSV member list file found: its members and
+// its problems.
+type csvList struct {
+	members []Member
+	ds      diagnostics
+}
+
+// readCSVList reads a CSV member list file, named at ref and confined to
+// root: a header row, then one member per row in its user_id or phone
+// column. set de-duplicates the members.
+func readCSVList(root *confinement, file string, ref reference, set *memberSet) *csvList {
+	list := &csvList{}
+	t := openCSV(root, file, ref, &list.ds)
 	if t == nil {
-		return nil
+		return list
 	}
 	userCol, phoneCol := -1, -1
 	for i, h := range t.header {
@@ -109,16 +128,16 @@ func (l *loader) listCSV(file string, ref reference) []Member {
 	}
 	if userCol < 0 && phoneCol < 0 {
 		t.ds.add(Pos{File: file, Line: 1, Col: 1}, ref.addr, "no user_id or phone column")
-		return nil
+		return list
 	}
-	l.set.start(t.lines)
+	set.start(t.lines)
 	for _, rec := range t.rows() {
 		if m, ok := csvMember(t, rec, userCol, phoneCol); ok {
-			l.set.add(m)
+			set.add(m)
 		}
 	}
-	l.listFiles[key] = l.set.members()
-	return l.listFiles[key]
+	list.members = set.members()
+	return list
 }
 
 // csvMember reads the member of one CSV row.
@@ -132,22 +151,23 @@ func csvMember(t *csvTable, rec []string, userCol, phoneCol int) (Member, bool) 
 	user, phone := field(userCol), field(phoneCol)
 	var m Member
 	var err error
+	var pos Pos
 	switch {
 	case user != "" && phone != "":
 		t.errorf(userCol, "a row has a user_id or a phone, not both")
 		return m, false
 	case user != "":
-		m.Pos = t.pos(userCol)
-		m.UserID, err = normaliseUserID(user)
+		pos = t.pos(userCol)
+		m, err = userMember(user, pos)
 	case phone != "":
-		m.Pos = t.pos(phoneCol)
-		m.Phone, err = normalisePhone(phone)
+		pos = t.pos(phoneCol)
+		m, err = phoneMember(phone, pos)
 	default:
 		t.errorf(0, "a row needs a user_id or a phone")
 		return m, false
 	}
 	if err != nil {
-		t.ds.add(m.Pos, t.addr, "%v", err)
+		t.ds.add(pos, t.addr, "%v", err)
 		return m, false
 	}
 	return m, true
@@ -188,10 +208,10 @@ func union(sources [][]Member) []Member {
 	}
 	last := len(sources) - 1
 	out := make([]Member, 0, total)
-	seen := make(map[memberKey]struct{}, total-len(sources[last]))
+	seen := make(map[string]struct{}, total-len(sources[last]))
 	for i, src := range sources {
 		for _, m := range src {
-			k := keyOf(m)
+			k := m.Identity()
 			if _, dup := seen[k]; dup {
 				continue
 			}
@@ -208,8 +228,8 @@ func union(sources [][]Member) []Member {
 // identities. One set serves list after list, keeping its map's memory.
 type memberSet struct {
 	list []Member
-	seen map[memberKey]struct{}
-	size int // the most members seen has held
+	seen map[string]struct{} // identities
+	size int                 // the most members seen has held
 }
 
 // start begins a new list of about n members.
@@ -217,7 +237,7 @@ func (s *memberSet) start(n int) {
 	s.list = make([]Member, 0, n)
 	// Clearing costs as much as the map has ever held: drop one grown large.
 	if s.seen == nil || s.size > 4096 {
-		s.seen = make(map[memberKey]struct{}, n)
+		s.seen = make(map[string]struct{}, n)
 		s.size = n
 	} else {
 		clear(s.seen)
@@ -234,24 +254,11 @@ func (s *memberSet) members() []Member {
 
 // add appends m unless a member with its identity is already in the set.
 func (s *memberSet) add(m Member) {
-	k := keyOf(m)
+	k := m.Identity()
 	if _, dup := s.seen[k]; dup {
 		return
 	}
 	s.seen[k] = struct{}{}
 	s.size = max(s.size, len(s.seen))
 	s.list = append(s.list, m)
-}
-
-// memberKey is a member's identity, comparable without allocating.
-type memberKey struct {
-	phone bool
-	id    string
-}
-
-func keyOf(m Member) memberKey {
-	if m.UserID != "" {
-		return memberKey{id: m.UserID}
-	}
-	return memberKey{phone: true, id: m.Phone}
 }

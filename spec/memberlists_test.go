@@ -16,19 +16,19 @@ func TestMemberLists(t *testing.T) {
 	spec := filepath.Join(dir, "spec.yaml")
 	staff := filepath.Join(dir, "members", "staff.yaml")
 	customers := filepath.Join(dir, "members", "customers.csv")
-	wantCustomers := []Member{
-		{UserID: "abcd1234-5678-90ef-1112-234567890111", Pos: Pos{customers, 2, 1}},
-		{Phone: "14155550100", Pos: Pos{customers, 3, 2}},
-	}
+	wantCustomers := made(
+		Member{UserID: "abcd1234-5678-90ef-1112-234567890111", Pos: Pos{customers, 2, 1}},
+		Member{Phone: "14155550100", Pos: Pos{customers, 3, 2}},
+	)
 	tests := []struct {
 		addr string
 		want []Member
 	}{
-		{"group/genuin/everyone", append([]Member{
-			{Phone: "919876543210", Pos: Pos{spec, 19, 9}},
-			{UserID: "b12f13af-ef5a-4906-b0a0-2995e106200d", Pos: Pos{spec, 8, 9}},
-			{UserID: "345e1234-5678-90ef-2345-678912341234", Pos: Pos{staff, 2, 3}},
-		}, wantCustomers...)},
+		{"group/genuin/everyone", append(made(
+			Member{Phone: "919876543210", Pos: Pos{spec, 19, 9}},
+			Member{UserID: "b12f13af-ef5a-4906-b0a0-2995e106200d", Pos: Pos{spec, 8, 9}},
+			Member{UserID: "345e1234-5678-90ef-2345-678912341234", Pos: Pos{staff, 2, 3}},
+		), wantCustomers...)},
 		{"group/genuin/customers", wantCustomers},
 	}
 	for _, tt := range tests {

@@ -100,12 +100,21 @@ func keyNodeAt(root *yaml.Node, ptr string) *yaml.Node {
 		return root
 	}
 	parent := nodeAt(root, ptr[:strings.LastIndex(ptr, "/")])
-	for i := 0; i+1 < len(parent.Content) && parent.Kind == yaml.MappingNode; i += 2 {
-		if parent.Content[i].Value == tokens[len(tokens)-1] {
-			return parent.Content[i]
-		}
+	if k := keyNode(parent, tokens[len(tokens)-1]); k != nil {
+		return k
 	}
 	return parent
+}
+
+// keyNode is the first key node of a mapping that is the string key, or
+// nil.
+func keyNode(n *yaml.Node, key string) *yaml.Node {
+	for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.Value == key {
+			return k
+		}
+	}
+	return nil
 }
 
 // sections names the item of each top-level list, for messages.
@@ -114,6 +123,7 @@ var sections = map[string]string{
 	"groups":       "group",
 	"member_lists": "member list",
 	"generators":   "generator",
+	"moved":        "moved block",
 }
 
 // addressAt is the address of the item a JSON pointer falls in, or "" when

@@ -192,18 +192,17 @@ func (c *converter) value(n *yaml.Node) any {
 
 func (c *converter) mapping(n *yaml.Node) map[string]any {
 	m := make(map[string]any, len(n.Content)/2)
-	first := make(map[string]*yaml.Node, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
 			c.ds.add(c.doc.pos(k), "", "a key must be a plain string")
 			continue
 		}
-		if prev, dup := first[k.Value]; dup {
+		if _, dup := m[k.Value]; dup {
+			prev := keyNode(n, k.Value)
 			c.ds.add(c.doc.pos(k), "", "duplicate key %s: first given at line %d col %d", excerpt(k.Value), prev.Line, prev.Column)
 			continue
 		}
-		first[k.Value] = k
 		if k.Value == "members" && plainMembers(v) {
 			m[k.Value] = []any{} // see plainMembers
 			continue

@@ -5,43 +5,65 @@ import (
 	"strings"
 )
 
-// normalisePhone turns a phone number as people write it into the API's
-// form, the country code and digits: "+91 98765-43210" → "919876543210".
-// A leading '+' and any spaces, '-', '.', '(' and ')' are dropped; what is
-// left must be 8 to 15 digits not starting with 0, and a number that can
-// exist (checkPhone): the API creates a placeholder user for any number it
-// does not know, so a mistyped one is not harmless.
-func normalisePhone(s string) (string, error) {
-	if isPhoneDigits(s) {
-		if err := validPhone(s, s); err != nil {
-			return "", err
+// maxPhoneDigits is the most digits a phone number has, with its country
+// code.
+const maxPhoneDigits = 15
+
+// phoneMember is the member with phone number s, at pos. The number is
+// normalised to the API's form, the country code and digits: "+91
+// 98765-43210" → "919876543210". A leading '+' and any spaces, '-', '.',
+// '(' and ')' are dropped; what is left must be 8 to 15 digits not
+// starting with 0, and a number that can exist (checkPhone): the API
+// creates a placeholder user for any number it does not know, so a
+// mistyped one is not harmless. The member keeps one string, its
+// identity: "phone:" and the digits, which Phone is the end of.
+func phoneMember(s string, pos Pos) (Member, error) {
+	var made string
+	if isPhoneDigits(s) { // already in the API's form
+		made = phonePrefix + s
+	} else {
+		var buf [len(phonePrefix) + maxPhoneDigits]byte
+		b := append(buf[:0], phonePrefix...)
+		n := 0 // digits, also those past maxPhoneDigits
+		for _, r := range strings.TrimPrefix(strings.TrimSpace(s), "+") {
+			switch {
+			case r >= '0' && r <= '9':
+				if n < maxPhoneDigits {
+					b = append(b, byte(r))
+				}
+				n++
+			case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+			default:
+				return Member{}, fmt.Errorf("phone %s: unexpected character %q; use digits with the country code, e.g. +91 98765 43210", excerpt(s), r)
+			}
 		}
-		return s, nil // already in the API's form: no copy
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range strings.TrimPrefix(strings.TrimSpace(s), "+") {
 		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
-		default:
-			return "", fmt.Errorf("phone %s: unexpected character %q; use digits with the country code, e.g. +91 98765 43210", excerpt(s), r)
+		case n == 0:
+			return Member{}, fmt.Errorf("phone %s has no digits", excerpt(s))
+		case b[len(phonePrefix)] == '0':
+			return Member{}, fmt.Errorf("phone %s starts with 0, a national number: add the country code, e.g. +91 98765 43210", excerpt(s))
+		case n < 8 || n > maxPhoneDigits:
+			return Member{}, fmt.Errorf("phone %s has %d digits; a number with its country code has 8 to %d", excerpt(s), n, maxPhoneDigits)
 		}
+		made = string(b)
 	}
-	digits := b.String()
-	switch {
-	case digits == "":
-		return "", fmt.Errorf("phone %s has no digits", excerpt(s))
-	case digits[0] == '0':
-		return "", fmt.Errorf("phone %s starts with 0, a national number: add the country code, e.g. +91 98765 43210", excerpt(s))
-	case len(digits) < 8 || len(digits) > 15:
-		return "", fmt.Errorf("phone %s has %d digits; a number with its country code has 8 to 15", excerpt(s), len(digits))
-	}
+	digits := made[len(phonePrefix):]
 	if err := validPhone(s, digits); err != nil {
-		return "", err
+		return Member{}, err
 	}
-	return digits, nil
+	return Member{Phone: digits, Pos: pos, identity: made}, nil
+}
+
+// userMember is the member with user id s, at pos: s must be a UUID (see
+// normaliseUserID), kept in lower case. The member keeps one string, its
+// identity: "user:" and the id, which UserID is the end of.
+func userMember(s string, pos Pos) (Member, error) {
+	id, err := normaliseUserID(s)
+	if err != nil {
+		return Member{}, err
+	}
+	made := userPrefix + id
+	return Member{UserID: made[len(userPrefix):], Pos: pos, identity: made}, nil
 }
 
 // validPhone checks that digits, the phone number s normalised, can exist.
@@ -81,7 +103,7 @@ func normaliseUserID(s string) (string, error) {
 
 // isPhoneDigits reports whether s is already a normalised phone number.
 func isPhoneDigits(s string) bool {
-	if len(s) < 8 || len(s) > 15 || s[0] == '0' {
+	if len(s) < 8 || len(s) > maxPhoneDigits || s[0] == '0' {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

@@ -8,7 +8,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 )
 
-func TestNormalisePhone(t *testing.T) {
+func TestPhoneMember(t *testing.T) {
 	tests := []struct {
 		in, want, err string
 	}{
@@ -43,15 +43,15 @@ func TestNormalisePhone(t *testing.T) {
 		{in: "٩١٩٨٧٦٥٤٣٢١٠", err: `phone "٩١٩٨٧٦٥٤٣٢١٠": unexpected character '٩'; use digits with the country code, e.g. +91 98765 43210`},
 	}
 	for _, tt := range tests {
-		got, err := normalisePhone(tt.in)
+		got, err := phoneMember(tt.in, Pos{})
 		if tt.err != "" {
 			if err == nil || err.Error() != tt.err {
-				t.Errorf("normalisePhone(%q) error = %v, want %s", tt.in, err, tt.err)
+				t.Errorf("phoneMember(%q) error = %v, want %s", tt.in, err, tt.err)
 			}
 			continue
 		}
-		if err != nil || got != tt.want {
-			t.Errorf("normalisePhone(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		if err != nil || got.Phone != tt.want || got.UserID != "" || got.Identity() != "phone:"+tt.want {
+			t.Errorf("phoneMember(%q) = %+v, %v; want phone %q", tt.in, got, err, tt.want)
 		}
 	}
 }
@@ -149,7 +149,7 @@ func TestHugePhones(t *testing.T) {
 	for _, g := range []int{0, 1, 99_999, 100_000, 149_999, 1_234_567, 99_999_999} {
 		for m := range 3 {
 			p := hugePhone(g, m)
-			if _, err := normalisePhone(p); err != nil {
+			if _, err := phoneMember(p, Pos{}); err != nil {
 				t.Errorf("hugePhone(%d, %d) = %q: %v", g, m, p, err)
 			}
 		}

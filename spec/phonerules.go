@@ -3,11 +3,11 @@ package spec
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/language"
@@ -22,12 +22,12 @@ import (
 //
 // The verdict costs some 16µs in the library, most of it building the
 // strings that key its regular expression cache: 8s more for the 500,000
-// numbers of BenchmarkLoadLarge, which loads in about 2.5s. So the
-// library's rules are compiled once per calling code (phoneRules), and a
-// number they accept (some 0.4µs) is accepted at once; any other is handed
-// to the library, which has the last word and says why.
-// TestPhoneRulesAgree checks that the rules never accept a number the
-// library refuses.
+// numbers of BenchmarkLoadLarge. So the library's rules are compiled once
+// per calling code (phoneRules), their patterns to automata over digits
+// (digitPattern), and a number they accept (some 50ns) is accepted at
+// once; any other is handed to the library, which has the last word and
+// says why. TestPhoneRulesAgree checks that the rules never accept a
+// number the library refuses.
 func checkPhone(s, digits string) error {
 	if rules.valid(digits) {
 		return nil
@@ -181,20 +181,15 @@ type phoneRules struct {
 	regions map[string]*phonenumbers.PhoneMetadata
 	nonGeo  map[int]*phonenumbers.PhoneMetadata
 
+	// codes are the compiled rules by calling code (all below 1000), nil
+	// until compiled, read without a lock; mu is held to compile one.
+	codes [1000]atomic.Pointer[callingCode]
 	mu    sync.Mutex
-	codes map[int]*callingCode
-	// accepted are numbers the rules accepted lately: a number is checked
-	// once however many groups it is in (a generator's members are decoded
-	// for every row). At most maxAccepted are kept, so a spec of a million
-	// different numbers does not keep a million here.
-	accepted map[string]struct{}
 }
 
-// maxAccepted bounds phoneRules.accepted.
-const maxAccepted = 1 << 12
-
 // callingCode is what decides whether a number with one country calling
-// code is valid, as phonenumbers.Parse and IsValidNumber decide it.
+// code is valid, as phonenumbers.Parse and IsValidNumber decide it. One
+// without regions accepts no number: the library decides them all.
 type callingCode struct {
 	// regions share the calling code, in the library's order (the main
 	// one first); a single one for most codes.
@@ -202,14 +197,14 @@ type callingCode struct {
 	// nationalPrefix matches the national prefix Parse would try to drop
 	// from the start of the national number (of the main region); nil if
 	// there is none.
-	nationalPrefix *regexp.Regexp
+	nationalPrefix *digitPattern
 }
 
 // phoneRegion is one region's rules.
 type phoneRegion struct {
 	// leadingDigits, if set, claims for the region a national number that
 	// starts with them, valid or not.
-	leadingDigits *regexp.Regexp
+	leadingDigits *digitPattern
 	general       numberDesc
 	// types are the descriptions of each type of number (mobile, fixed
 	// line, toll free, ...): a valid number matches one.
@@ -219,7 +214,7 @@ type phoneRegion struct {
 // numberDesc is a compiled phonenumbers.PhoneNumberDesc.
 type numberDesc struct {
 	lengths []int32 // any length when empty
-	pattern *regexp.Regexp
+	pattern *digitPattern
 }
 
 // matches is the library's isNumberMatchingDesc.
@@ -227,7 +222,7 @@ func (d numberDesc) matches(nsn string) bool {
 	if len(d.lengths) > 0 && !slices.Contains(d.lengths, int32(len(nsn))) {
 		return false
 	}
-	return d.pattern.MatchString(nsn)
+	return d.pattern.match(nsn)
 }
 
 // valid is the library's getNumberTypeHelper(...) != UNKNOWN.
@@ -242,8 +237,6 @@ func (p *phoneRules) load() {
 	p.once.Do(func() {
 		p.regions = map[string]*phonenumbers.PhoneMetadata{}
 		p.nonGeo = map[int]*phonenumbers.PhoneMetadata{}
-		p.codes = map[int]*callingCode{}
-		p.accepted = map[string]struct{}{}
 		coll, err := phonenumbers.MetadataCollection()
 		if err != nil {
 			return // the library panics at init first: not reached
@@ -269,40 +262,37 @@ func (p *phoneRules) metadata(region string) *phonenumbers.PhoneMetadata {
 // rules do not accept a number whose national number starts with what
 // might be a national prefix, which Parse might drop.
 func (p *phoneRules) valid(digits string) bool {
-	p.load()
+	code := 0
 	for i := 1; i <= 3; i++ {
-		code, _ := strconv.Atoi(digits[:i])
-		regions := phonenumbers.GetRegionCodesForCountryCode(code)
-		if len(regions) == 0 {
-			continue
+		code = code*10 + int(digits[i-1]-'0')
+		if regions := phonenumbers.GetRegionCodesForCountryCode(code); len(regions) > 0 {
+			return p.code(code, regions).valid(digits[i:])
 		}
-		p.mu.Lock()
-		_, ok := p.accepted[digits]
-		c := p.code(code, regions)
-		p.mu.Unlock()
-		if ok {
-			return true
-		}
-		if !c.valid(digits[i:]) {
-			return false
-		}
-		p.mu.Lock()
-		if len(p.accepted) >= maxAccepted {
-			clear(p.accepted)
-		}
-		p.accepted[digits] = struct{}{}
-		p.mu.Unlock()
-		return true
 	}
 	return false
 }
 
-// code returns the compiled rules of a calling code, compiling them on
-// first use; p.mu is held.
+// code returns the compiled rules of a calling code, a number below
+// 1000, compiling them on first use.
 func (p *phoneRules) code(code int, regions []string) *callingCode {
-	if c, ok := p.codes[code]; ok {
+	if c := p.codes[code].Load(); c != nil {
 		return c
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c := p.codes[code].Load(); c != nil {
+		return c
+	}
+	c := p.compile(code, regions)
+	p.codes[code].Store(c)
+	return c
+}
+
+// compile compiles the rules of a calling code shared by regions; none
+// (the library decides) if this metadata does not know one of them, or a
+// pattern cannot be compiled.
+func (p *phoneRules) compile(code int, regions []string) *callingCode {
+	p.load()
 	c := &callingCode{}
 	for i, id := range regions {
 		m := p.regions[id]
@@ -310,15 +300,20 @@ func (p *phoneRules) code(code int, regions []string) *callingCode {
 			m = p.nonGeo[code]
 		}
 		if m == nil {
-			c = nil // unknown to this metadata: leave it to the library
-			break
+			return &callingCode{}
 		}
 		if i == 0 && m.GetNationalPrefixForParsing() != "" {
-			c.nationalPrefix = regexp.MustCompile("^(?:" + m.GetNationalPrefixForParsing() + ")")
+			var ok bool
+			if c.nationalPrefix, ok = compileDigits("^(?:" + m.GetNationalPrefixForParsing() + ")"); !ok {
+				return &callingCode{}
+			}
 		}
-		c.regions = append(c.regions, compileRegion(m))
+		r, ok := compileRegion(m)
+		if !ok {
+			return &callingCode{}
+		}
+		c.regions = append(c.regions, r)
 	}
-	p.codes[code] = c
 	return c
 }
 
@@ -326,10 +321,16 @@ func (p *phoneRules) code(code int, regions []string) *callingCode {
 // getNumberTypeHelper tries, mobile first since most members' numbers are
 // mobile ones; mobile is left out where it shares the fixed-line pattern,
 // as the library leaves it out.
-func compileRegion(m *phonenumbers.PhoneMetadata) phoneRegion {
-	r := phoneRegion{general: compileDesc(m.GetGeneralDesc())}
+func compileRegion(m *phonenumbers.PhoneMetadata) (phoneRegion, bool) {
+	var r phoneRegion
+	var ok bool
+	if r.general, ok = compileDesc(m.GetGeneralDesc()); !ok {
+		return r, false
+	}
 	if m.GetLeadingDigits() != "" {
-		r.leadingDigits = regexp.MustCompile("^(?:" + m.GetLeadingDigits() + ")")
+		if r.leadingDigits, ok = compileDigits("^(?:" + m.GetLeadingDigits() + ")"); !ok {
+			return r, false
+		}
 	}
 	var descs []*phonenumbers.PhoneNumberDesc
 	if !m.GetSameMobileAndFixedLinePattern() {
@@ -338,24 +339,27 @@ func compileRegion(m *phonenumbers.PhoneMetadata) phoneRegion {
 	descs = append(descs, m.GetFixedLine(), m.GetPremiumRate(), m.GetTollFree(), m.GetSharedCost(),
 		m.GetVoip(), m.GetPersonalNumber(), m.GetPager(), m.GetUan(), m.GetVoicemail())
 	for _, d := range descs {
-		if d != nil {
-			r.types = append(r.types, compileDesc(d))
+		if d == nil {
+			continue
 		}
+		desc, ok := compileDesc(d)
+		if !ok {
+			return r, false
+		}
+		r.types = append(r.types, desc)
 	}
-	return r
+	return r, true
 }
 
-func compileDesc(d *phonenumbers.PhoneNumberDesc) numberDesc {
-	return numberDesc{
-		lengths: d.GetPossibleLength(),
-		pattern: regexp.MustCompile("^(?:" + d.GetNationalNumberPattern() + ")$"),
-	}
+func compileDesc(d *phonenumbers.PhoneNumberDesc) (numberDesc, bool) {
+	pattern, ok := compileDigits("^(?:" + d.GetNationalNumberPattern() + ")$")
+	return numberDesc{lengths: d.GetPossibleLength(), pattern: pattern}, ok
 }
 
 // valid reports whether the national number nsn is valid for the calling
 // code, choosing the region as GetRegionCodeForNumber does.
 func (c *callingCode) valid(nsn string) bool {
-	if c == nil || c.nationalPrefix != nil && c.nationalPrefix.MatchString(nsn) {
+	if c.nationalPrefix != nil && c.nationalPrefix.match(nsn) {
 		return false
 	}
 	if len(c.regions) == 1 {
@@ -364,7 +368,7 @@ func (c *callingCode) valid(nsn string) bool {
 	for i := range c.regions {
 		r := &c.regions[i]
 		if r.leadingDigits != nil {
-			if r.leadingDigits.MatchString(nsn) {
+			if r.leadingDigits.match(nsn) {
 				return r.valid(nsn)
 			}
 		} else if r.valid(nsn) {

@@ -341,6 +341,9 @@ func (o *applyOptions) input(e *env) (*spec.Desired, *reconcile.SavedPlan, error
 // diff of the spec.
 func (o *applyOptions) plan(e *env, lf *lockfile.File, d *spec.Desired, saved *reconcile.SavedPlan) (*reconcile.Plan, *reconcile.Resumed, error) {
 	if saved == nil {
+		if err := checkMoves(e, d, lf.State()); err != nil {
+			return nil, nil, err
+		}
 		warnForeign(e, lf, d)
 		return o.selection.apply(e, reconcile.Diff(d, lf.State(), reconcile.Options{}), d, lf.State()), nil, nil
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/genuin/genuinctl/reconcile"
 	"github.com/genuin/genuinctl/reconcile/lockfile"
 	"github.com/genuin/genuinctl/reconcile/render"
 	"github.com/genuin/genuinctl/spec"
@@ -235,4 +237,14 @@ type renderOptions struct {
 
 func (o *renderOptions) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.showPII, "show-pii", false, "print phone numbers in full (they are masked by default)")
+}
+
+// checkMoves refuses the spec's moved blocks that the lockfile's records
+// cannot follow, printing each at its position.
+func checkMoves(e *env, d *spec.Desired, st *lockfile.State) error {
+	if err := reconcile.CheckMoves(d, st); err != nil {
+		printDiagnostics(e, err)
+		return withCode(exitError, errors.New("the moved blocks do not fit the lockfile; nothing was changed"))
+	}
+	return nil
 }

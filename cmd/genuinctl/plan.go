@@ -86,6 +86,9 @@ spec wins.
 			if err != nil {
 				return err
 			}
+			if err := checkMoves(e, d, lf.State()); err != nil {
+				return err
+			}
 			warnForeign(e, lf, d)
 			p := reconcile.Diff(d, lf.State(), reconcile.Options{Namespace: o.namespace(e, lf.State())})
 			p = o.selection.apply(e, p, d, lf.State())

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/genuin/genuinctl/reconcile"
 	"github.com/genuin/genuinctl/reconcile/lockfile"
 	"github.com/genuin/genuinctl/reconcile/render"
 )
@@ -121,11 +122,17 @@ Put them back with "genuinctl import".`,
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "mv FROM TO",
-		Short: "Give a group's record a new key in the same community",
-		Long: `mv renames a group's key (group/<handle>/<key>) in the lockfile, so that a key
+		Short: "Give a group's record a new address in the same community",
+		Long: `mv gives a group's record a new address in the lockfile, so that a key
 changed in the spec keeps managing the same group instead of creating a new
-one. A group cannot move to another community, and a community's handle
-cannot change: the platform allows neither.`,
+one. It is for one-off fixes: a "moved" block in the spec does the same on
+the next apply, for every runner and lockfile. The new address is in the
+group's community: another key, or the community named another way (by its
+community_id, or by the handle of the recorded community with that id,
+when a community the spec did not manage is imported). A group cannot move
+to another community, and a community's handle cannot change: the platform
+allows neither. The move is one journal entry: a crash cannot leave the
+group recorded twice.`,
 		Example:           `  genuinctl state mv group/acme/launch group/acme/launch-2026`,
 		Args:              cobra.ExactArgs(2),
 		ValidArgsFunction: completeRecorded(&lock, 1, true),
@@ -136,8 +143,8 @@ cannot change: the platform allows neither.`,
 				if _, ok := st.Groups[from]; !ok {
 					return unknownAddress(st, from)
 				}
-				if err := checkGroupMove(from, to); err != nil {
-					return err
+				if a, err := reconcile.ParseAddress(to); err != nil || a.Kind != reconcile.KindGroup {
+					return fmt.Errorf("%s is not a group address (group/<handle>/<key>)", to)
 				}
 				if has(st, to) {
 					return fmt.Errorf("%s is already recorded; remove it first with \"genuinctl state rm %s\"", to, to)
@@ -153,18 +160,6 @@ cannot change: the platform allows neither.`,
 		},
 	})
 	return cmd
-}
-
-// checkGroupMove allows only a new key within the same community.
-func checkGroupMove(from, to string) error {
-	fp, tp := strings.Split(from, "/"), strings.Split(to, "/")
-	if len(tp) != 3 || tp[0] != "group" || tp[2] == "" {
-		return fmt.Errorf("%s is not a group address (group/<handle>/<key>)", to)
-	}
-	if fp[1] != tp[1] {
-		return fmt.Errorf("a group cannot move to another community (%s → %s): the platform keeps it in %s", fp[1], tp[1], fp[1])
-	}
-	return nil
 }
 
 // loadState reads the lockfile without locking it, and requires one.

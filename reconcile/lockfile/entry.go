@@ -26,9 +26,12 @@ const (
 	OpMembers Op = "members"
 	// OpDelete forgets a record.
 	OpDelete Op = "delete"
-	// OpMove gives a group's record a new key in its community (To), in
-	// one entry: a put and a delete would hold two records with one chat_id
-	// between them.
+	// OpMove gives a group's record a new address (To), in one entry: a
+	// put and a delete would hold two records with one chat_id between
+	// them. The new address is in the group's community on the platform:
+	// another key, or the same community named another way (by its
+	// community_id, or by the handle of the recorded community with that
+	// id): no API call moves a group to another community.
 	OpMove Op = "move"
 )
 
@@ -72,23 +75,17 @@ func newChatIndex(s *State) chatIndex {
 }
 
 // record checks an entry, on its own and against the state (a put may not
-// take another group's chat_id; a move needs a free destination), then
+// take another group's chat_id; a move needs a free destination in the
+// group's community, which apply checks before it changes anything), then
 // applies it and keeps idx, the state's chat index, up to date. An entry
 // that is refused changes nothing.
 func (s *State) record(e *Entry, idx chatIndex) error {
 	if p := e.problem(); p != nil {
 		return fmt.Errorf("%s %s: %s", printable(string(e.Op)), printable(e.Address), p.msg)
 	}
-	switch e.Op {
-	case OpPut:
-		if e.Group != nil {
-			if other, ok := idx[e.Group.ChatID]; ok && other != e.Address {
-				return fmt.Errorf("put %s: chat_id %q is already the chat_id of %s", e.Address, e.Group.ChatID, other)
-			}
-		}
-	case OpMove:
-		if _, ok := s.Groups[e.To]; ok {
-			return fmt.Errorf("move %s: %s is already recorded", e.Address, e.To)
+	if e.Op == OpPut && e.Group != nil {
+		if other, ok := idx[e.Group.ChatID]; ok && other != e.Address {
+			return fmt.Errorf("put %s: chat_id %q is already the chat_id of %s", e.Address, e.Group.ChatID, other)
 		}
 	}
 	old := s.Groups[e.Address]
@@ -165,15 +162,7 @@ func (s *State) apply(e *Entry) error {
 		delete(s.Communities, e.Address)
 		delete(s.Groups, e.Address)
 	case OpMove:
-		g := s.Groups[e.Address]
-		if g == nil {
-			return fmt.Errorf("move %s: no such group", e.Address)
-		}
-		if _, ok := s.Groups[e.To]; ok {
-			return fmt.Errorf("move %s: %s is already recorded", e.Address, e.To)
-		}
-		s.Groups[e.To] = g
-		delete(s.Groups, e.Address)
+		return s.move(e.Address, e.To)
 	default:
 		return fmt.Errorf("unknown operation %q", e.Op)
 	}
@@ -221,4 +210,69 @@ func subscribersAfter(recorded, removed, forgotten []string) []string {
 		return nil
 	}
 	return out
+}
+
+// movedCommunity is the community a group's record names once moved from
+// from to to ("" for a community the spec does not manage, named by its
+// id), or an error when to is in another community on the platform.
+func (s *State) movedCommunity(from, to string, g *Group) (string, error) {
+	_, fromCommunity, _, _ := parseAddress(from)
+	_, toCommunity, _, _ := parseAddress(to)
+	switch {
+	case toCommunity == fromCommunity:
+		return g.Community, nil
+	case g.CommunityID == "":
+		return "", fmt.Errorf("the record of %s has no community_id: it can move only to another key in %s", from, fromCommunity)
+	case strings.EqualFold(toCommunity, g.CommunityID):
+		return "", nil
+	}
+	if c := s.Communities[communityPrefix+toCommunity]; c != nil && strings.EqualFold(c.CommunityID, g.CommunityID) {
+		return communityPrefix + toCommunity, nil
+	}
+	return "", fmt.Errorf("%s is in community %s on the platform, and %s is not (no API call moves a group to another community)", from, g.CommunityID, to)
+}
+
+// Move is a group record's move from one address to another (OpMove).
+type Move struct{ From, To string }
+
+// WithMoves returns the state as it will be once every move is recorded:
+// a copy sharing the records, s unchanged. A move Record would refuse (no
+// record at From, one at To already, another community) is an error.
+func (s *State) WithMoves(moves []Move) (*State, error) {
+	if len(moves) == 0 {
+		return s, nil
+	}
+	moved := *s
+	moved.Groups = maps.Clone(s.Groups)
+	for _, m := range moves {
+		if err := moved.move(m.From, m.To); err != nil {
+			return nil, err
+		}
+	}
+	return &moved, nil
+}
+
+// move gives the group recorded at from the address to, or changes
+// nothing and says why it cannot: no record at from, one at to already,
+// to in another community.
+func (s *State) move(from, to string) error {
+	g := s.Groups[from]
+	switch {
+	case g == nil:
+		return fmt.Errorf("move %s: no such group", from)
+	case s.Groups[to] != nil:
+		return fmt.Errorf("move %s: %s is already recorded", from, to)
+	}
+	community, err := s.movedCommunity(from, to, g)
+	if err != nil {
+		return fmt.Errorf("move %s: %w", from, err)
+	}
+	if community != g.Community {
+		moved := *g
+		moved.Community = community
+		g = &moved
+	}
+	s.Groups[to] = g
+	delete(s.Groups, from)
+	return nil
 }

@@ -406,7 +406,7 @@ func (e *Entry) problem() *recordProblem {
 			return fail(name, "a %s entry takes no %s", e.Op, name)
 		}
 	}
-	isGroup, community, _, err := parseAddress(e.Address)
+	isGroup, _, _, err := parseAddress(e.Address)
 	if err != nil {
 		return fail("address", "%v", err)
 	}
@@ -471,12 +471,12 @@ func (e *Entry) problem() *recordProblem {
 		if p := needGroup(); p != nil {
 			return p
 		}
-		toGroup, toCommunity, _, err := parseAddress(e.To)
+		toGroup, _, _, err := parseAddress(e.To)
 		switch {
 		case err != nil:
 			return fail("to", "%v", err)
-		case !toGroup || toCommunity != community:
-			return fail("to", "a group moves only to another key in its community (%s → %s)", e.Address, e.To)
+		case !toGroup:
+			return fail("to", "a group moves only to a group's address (%s → %s)", e.Address, e.To)
 		case e.To == e.Address:
 			return fail("to", "a move to itself")
 		}

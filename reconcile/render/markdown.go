@@ -133,12 +133,12 @@ func Markdown(w io.Writer, p *reconcile.Plan, opts MarkdownOptions) error {
 }
 
 // The kinds of change, in the order the summary lists them.
-var markdownActions = []reconcile.Action{reconcile.ActionCreate, reconcile.ActionUpdate, reconcile.ActionPending, reconcile.ActionBlocked}
+var markdownActions = [...]reconcile.Action{reconcile.ActionCreate, reconcile.ActionUpdate, reconcile.ActionPending, reconcile.ActionBlocked, reconcile.ActionMove}
 
 // counts are the changes of a plan or of one community, each array per
 // action in markdownActions' order.
 type counts struct {
-	changes, communities, groups, calls [4]int
+	changes, communities, groups, calls perAction
 	users, phones                       int // members added, by identity
 	removed                             int // members removed
 	subscribers, forgets                int // subscribers removed, and removals forgotten
@@ -147,7 +147,7 @@ type counts struct {
 // add counts a change; the members of a blocked change are not counted,
 // since apply sends nothing for it.
 func (n *counts) add(c *reconcile.Change) {
-	i := slices.Index(markdownActions, c.Action)
+	i := slices.Index(markdownActions[:], c.Action)
 	if i < 0 {
 		return // an action this view does not know: not counted
 	}
@@ -183,12 +183,21 @@ func (n *counts) actions() string {
 	return strings.Join(parts, ", ")
 }
 
+// perAction holds a count per action, in markdownActions' order.
+type perAction [len(markdownActions)]int
+
 // sum adds up the counts of every action.
-func sum(n [4]int) int { return n[0] + n[1] + n[2] + n[3] }
+func sum(n perAction) int {
+	total := 0
+	for _, v := range n {
+		total += v
+	}
+	return total
+}
 
 var actionWords = map[reconcile.Action]string{
 	reconcile.ActionCreate: "to create", reconcile.ActionUpdate: "to update",
-	reconcile.ActionPending: "pending", reconcile.ActionBlocked: "blocked",
+	reconcile.ActionPending: "pending", reconcile.ActionBlocked: "blocked", reconcile.ActionMove: "to move",
 }
 
 // block is the changes of one community: a community of the spec (by
@@ -421,7 +430,7 @@ func (m *markdownView) blockedList(b *mdBuf, short bool) {
 	if len(m.blocked) == 0 {
 		return
 	}
-	total := m.total.changes[slices.Index(markdownActions, reconcile.ActionBlocked)]
+	total := m.total.changes[slices.Index(markdownActions[:], reconcile.ActionBlocked)]
 	b.str("### Blocked: " + Plural(total, "change") + " the API cannot apply\n\n" +
 		"Apply leaves blocked changes alone, and every plan shows them until the spec or the lockfile is put right.\n\n")
 	more := func(left int) string {
@@ -659,6 +668,9 @@ func (m *markdownView) change(b *mdBuf, c *reconcile.Change) {
 		b.str(" · " + Plural(c.Calls, "API call"))
 	}
 	b.str("\n\n")
+	if c.MovedFrom != "" {
+		b.str("- From " + mdCode(c.MovedFrom, false) + ": its record (chat_id and members) moves here; nothing is sent.\n\n")
+	}
 	if c.Reason != "" {
 		b.str("- Why: " + sentence(c.Reason) + "\n")
 		if c.Hint != "" {

@@ -68,6 +68,7 @@ var symbols = map[reconcile.Action]struct{ mark, color, verb string }{
 	reconcile.ActionPending: {"+", green, "re-send pending create"},
 	reconcile.ActionUpdate:  {"~", yellow, "update"},
 	reconcile.ActionBlocked: {"!", magenta, "blocked"},
+	reconcile.ActionMove:    {">", yellow, "move"},
 }
 
 func (t *textWriter) change(c *reconcile.Change) {
@@ -83,6 +84,9 @@ func (t *textWriter) change(c *reconcile.Change) {
 		t.printf("  [%s]", c.Source)
 	}
 	t.printf("\n")
+	if c.MovedFrom != "" {
+		t.printf("    from %s: its record (chat_id and members) moves here; nothing is sent\n", c.MovedFrom)
+	}
 	if c.Reason != "" {
 		t.printf("    %s\n", c.Reason)
 	}
@@ -209,8 +213,12 @@ func (t *textWriter) summary(p *reconcile.Plan) {
 	if !p.HasChanges() {
 		t.printf("No changes. The platform matches the spec, as far as the lockfile records it.\n")
 	} else {
-		t.printf("%s %s to create, %s to update, %s pending; %s%s.\n", t.paint(bold, "Plan:"),
-			Plural(s.Create, "object"), Plural(s.Update, "group"), Plural(s.Pending, "create"),
+		moves := ""
+		if s.Move > 0 {
+			moves = ", " + Plural(s.Move, "record") + " to move"
+		}
+		t.printf("%s %s to create, %s to update, %s pending%s; %s%s.\n", t.paint(bold, "Plan:"),
+			Plural(s.Create, "object"), Plural(s.Update, "group"), Plural(s.Pending, "create"), moves,
 			Plural(s.Calls, "API call"), estimateText(p.Estimate))
 	}
 	if s.Blocked > 0 {
