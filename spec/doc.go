@@ -205,20 +205,22 @@
 // tree is dropped once added. Each directory holding a file a spec names
 // is resolved once per Load, and each file's own name checked for a
 // symlink. The schema is compiled with its references to small rules
-// inlined, and sees a file in small pieces: a list longer than 64 items is validated empty,
-// then item by item, so neither the JSON-like value of a whole file nor
-// the schema library's errors about it are ever held at once. Member lists
-// in which every member is plainly valid (the bulk of a large spec) are
-// given to the schema empty, the Go checks being the ones that matter for
-// them. CSV rows are decoded one at a time. A member keeps one string, its
-// identity ("user:<id>", "phone:<digits>"), the end of which is its user
-// id or phone number. A group with one list and no inline members shares
-// the list's members. What remains is yaml.v3's node tree of the file
-// being loaded, some 17 bytes of memory per byte of YAML, about twice that
-// at the peak, the garbage collector's headroom: TestHugeSpecs and
-// BenchmarkLoadHuge* measure 52 and 58 MB files. BenchmarkLoadLarge (1,000 communities, 20,000 groups, 1,000,000
-// memberships) keeps Load within twice the cost of merely parsing the same
-// files (BenchmarkDecodeLarge).
+// inlined, and sees a file in small pieces: a list longer than 64 items
+// is validated empty, then item by item, so neither the JSON-like value
+// of a whole file nor the schema library's errors about it are ever held
+// at once. Member lists in which every member is plainly valid (the bulk
+// of a large spec) are given to the schema empty, the Go checks being the
+// ones that matter for them. CSV rows are decoded one at a time. A member
+// keeps one string, its identity ("user:<id>", "phone:<digits>"), the end
+// of which is its user id or phone number. A group with one list and no
+// inline members shares the list's members; a list is let go once every
+// group naming it has its members. What remains is yaml.v3's node tree of
+// the file being loaded, some 17 bytes of memory per byte of YAML, about
+// twice that at the peak, the garbage collector's headroom: TestHugeSpecs
+// and BenchmarkLoadHuge* measure 52 and 58 MB files. BenchmarkLoadLarge
+// (1,000 communities, 20,000 groups, 1,000,000 memberships) keeps Load
+// within twice the cost of merely parsing the same files
+// (BenchmarkDecodeLarge).
 //
 // # Invariants
 //

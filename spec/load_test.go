@@ -275,7 +275,7 @@ func TestLoadErrors(t *testing.T) {
 		{"same community twice", map[string]string{"a.yaml": head, "b.yaml": head},
 			[]string{`b.yaml:2:15: community/c: defined twice: also at a.yaml:2:15`}},
 		{"invalid phone", map[string]string{"a.yaml": head + "groups: [{key: g, community: c, name: G, members: [{phone: '0987654321'}]}]\n"},
-			[]string{`a.yaml:3:60: group/c/g: phone "0987654321" starts with 0, a national number: add the country code, e.g. +91 98765 43210`}},
+			[]string{`a.yaml:3:60: group/c/g: phone "09••••••21" starts with 0, a national number: add the country code, e.g. +44 20 7946 0123`}},
 		{"float phone", map[string]string{"a.yaml": head + "groups: [{key: g, community: c, name: G, members: [{phone: 9.1e11}]}]\n"},
 			[]string{`a.yaml:3:60: group/c/g: "members[0].phone" must be a string or an integer, got float: quote phone numbers`}},
 		{"invalid user id", map[string]string{"a.yaml": head + "groups: [{key: g, community: c, name: G, members: [{user_id: x}]}]\n"},

@@ -62,9 +62,9 @@ func TestMemberListErrors(t *testing.T) {
 			"a.yaml": head + "member_lists: [{name: staff, csv: s.csv}]\n",
 			"s.csv":  "phone,user_id\n+91 98765 43210,\n0123456789,\n,x\n+91 98765 4321,\n1,2,3\n",
 		}, []string{
-			`s.csv:3:1: member_list/staff: phone "0123456789" starts with 0, a national number: add the country code, e.g. +91 98765 43210`,
+			`s.csv:3:1: member_list/staff: phone "01••••••89" starts with 0, a national number: add the country code, e.g. +44 20 7946 0123`,
 			`s.csv:4:2: member_list/staff: user id "x" is not a UUID such as b12f13af-ef5a-4906-b0a0-2995e106200d`,
-			`s.csv:5:1: member_list/staff: phone "+91 98765 4321" is not a valid number: too short for India (+91): 9 digits after +91, not 10`,
+			`s.csv:5:1: member_list/staff: phone "+91 ••••• ••21" is not a valid number: too short for India (+91): 9 digits after +91, not 10`,
 			`s.csv:6:1: member_list/staff: invalid CSV: wrong number of fields`,
 		}},
 		{"csv unknown column", map[string]string{

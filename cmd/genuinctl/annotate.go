@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genuin/genuinctl/reconcile/lockfile"
+	"github.com/genuin/genuinctl/reconcile/render"
 	"github.com/genuin/genuinctl/spec"
 )
 
@@ -44,6 +45,7 @@ func registerErrorFormat(root *cobra.Command, e *env) {
 // annotation is a GitHub Actions error command for a message at a
 // position (file "" for none; line and col 0 when unknown).
 func annotation(file string, line, col int, msg string) string {
+	msg = render.MaskPhonesIn(msg)
 	var props []string
 	if file != "" {
 		props = append(props, "file="+escapeProperty(file))

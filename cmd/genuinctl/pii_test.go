@@ -27,29 +27,6 @@ var exampleDirs = []string{"quickstart", "gitops", "campaign"}
 // purpose without --show-pii.
 const piiScanOff = "PII_SCAN"
 
-// knownPhoneLeaks match the lines of output known to print a phone number
-// in full without --show-pii, from code that does not mask it yet: a
-// phone number on such a line is let through. Each says where the line
-// comes from; remove it once that code masks.
-var knownPhoneLeaks = []*regexp.Regexp{
-	// The spec's diagnostics on a phone number quote it as written (up to
-	// 40 characters), and two hints give the examples' own number, +91
-	// 98765 43210, as an example: spec/phone.go:37, :44 and :72.
-	regexp.MustCompile(`: phone ".*, e\.g\. \+91 98765 43210$`),
-	regexp.MustCompile(`: phone ".*" is not a valid number: `),
-}
-
-// knownLeak reports whether every line of out holding phone is a known
-// leak.
-func knownLeak(out, phone string) bool {
-	for _, line := range strings.Split(out, "\n") {
-		if strings.Contains(line, phone) && !slices.ContainsFunc(knownPhoneLeaks, func(k *regexp.Regexp) bool { return k.MatchString(line) }) {
-			return false
-		}
-	}
-	return true
-}
-
 // formattedPhone is a phone number as a spec writes it: '+', then digits
 // and the separators the spec allows.
 var formattedPhone = regexp.MustCompile(`\+[0-9][0-9 ().-]*[0-9]`)
@@ -129,25 +106,9 @@ func checkNoPhones(ts *testscript.TestScript, args []string) {
 	for _, name := range []string{"stdout", "stderr"} {
 		out := ts.ReadFile(name)
 		for _, phone := range phones {
-			if strings.Contains(out, phone) && !knownLeak(out, phone) {
+			if strings.Contains(out, phone) {
 				ts.Fatalf("%s printed the phone number %q in full on %s without --show-pii", strings.Join(args, " "), phone, name)
 			}
-		}
-	}
-}
-
-// TestKnownLeak: a phone number passes the scan only on lines of the known
-// leaks, all of them.
-func TestKnownLeak(t *testing.T) {
-	diagnostic := `spec.yaml:9:16: group/typo/g: phone "+91 98765 43210 5" is not a valid number: too long for India`
-	for out, want := range map[string]bool{
-		diagnostic: true,
-		`spec.yaml:9:16: group/typo/g: phone "098 765" starts with 0, a national number: add the country code, e.g. +91 98765 43210`: true,
-		diagnostic + "\n    + member phone +91 98765 43210":                                                                          false,
-		"    + member phone +91 98765 43210":                                                                                         false,
-	} {
-		if got := knownLeak(out, "+91 98765 43210"); got != want {
-			t.Errorf("knownLeak(%q) = %v, want %v", out, got, want)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/genuin/genuinctl/internal/redact"
+	"github.com/genuin/genuinctl/reconcile/render"
 )
 
 // Exit codes are part of the command-line API: scripts and CI branch on them.
@@ -145,12 +146,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	var ce *exitCodeError
 	if errors.As(err, &ce) {
 		if ce.err != nil {
-			fmt.Fprintln(e.stderr, "Error:", ce.err)
+			fmt.Fprintln(e.stderr, "Error:", render.MaskPhonesIn(ce.err.Error()))
 			e.annotateError(ce.err)
 		}
 		return ce.code
 	}
-	fmt.Fprintln(e.stderr, "Error:", err)
+	fmt.Fprintln(e.stderr, "Error:", render.MaskPhonesIn(err.Error()))
 	e.annotateError(err)
 	return exitError
 }

@@ -335,7 +335,7 @@ func ApplyErrors(err error) string {
 		b.WriteString("apply finished with errors:\n")
 	}
 	for _, f := range failures {
-		fmt.Fprintf(&b, "  %s\n", maskQuotedPhones(f.Error()))
+		fmt.Fprintf(&b, "  %s\n", MaskPhonesIn(f.Error()))
 	}
 	for _, hint := range hints(failures) {
 		fmt.Fprintf(&b, "  hint: %s\n", hint)
@@ -410,11 +410,13 @@ func hints(failures []*reconcile.ChangeError) []string {
 	return out
 }
 
-// maskQuotedPhones masks (MaskPhone) the phone numbers an error may quote
-// from the API: every run of 8 to 15 digits that stands alone, '+' before
-// it or not. A run inside a word, an id or a longer number is left alone:
+// MaskPhonesIn masks (MaskPhone) the phone numbers an error may quote,
+// from the API or from a lockfile's identities ("phone:<digits>"): every
+// run of 8 to 15 digits that stands alone, '+' before it or not. Errors are
+// masked even with --show-pii: they go to CI logs, and what they concern
+// is named by its position or address. A run inside a word, an id or a longer number is left alone:
 // a UUID's all-digit group is bound by '-'.
-func maskQuotedPhones(s string) string {
+func MaskPhonesIn(s string) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(s); {

@@ -208,7 +208,7 @@ func (v *ApplyJSON) ChangeFinished(c *reconcile.Change, o reconcile.Outcome) {
 	e := changeFinishEvent{header: v.head("change_finish"), Address: c.Address, Action: c.Action, Kind: c.Kind,
 		Status: st, Calls: o.Calls, DurationMS: took.Milliseconds()}
 	if o.Err != nil {
-		e.Error = &eventError{Message: maskQuotedPhones(o.Err.Error())}
+		e.Error = &eventError{Message: MaskPhonesIn(o.Err.Error())}
 		var apiErr *genuin.APIError
 		if errors.As(o.Err, &apiErr) {
 			e.Error.Code = apiErr.Code
