@@ -246,11 +246,14 @@ func TestRateShared(t *testing.T) {
 				n, _ := slices.BinarySearchFunc(arrivals[i:], a.Add(time.Second), time.Time.Compare)
 				most = max(most, n)
 			}
-			// The rate, the burst of one, and 2 for arrivals bunched by
-			// the scheduler.
+			// The rate and the burst of one, with a fifth more for
+			// arrivals the scheduler bunches: the requests are admitted
+			// on time, but on a loaded machine (CI under -race) some
+			// reach the server late, together with the next ones. A
+			// limiter per worker would let 16 times the rate through.
 			t.Logf("%d requests, at most %d within one second", len(arrivals), most)
-			if most > perSec+1+2 {
-				t.Errorf("%d requests arrived within one second, want at most %d", most, perSec+1)
+			if want := perSec + 1 + perSec/5; most > want {
+				t.Errorf("%d requests arrived within one second, want at most %d", most, want)
 			}
 			if min := int(0.9 * perSec * run.Seconds()); len(arrivals) < min {
 				t.Errorf("%d requests in %v, want at least %d", len(arrivals), run, min)
