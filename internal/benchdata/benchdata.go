@@ -170,7 +170,8 @@ func WriteLockfile(path, dir string) error {
 		}
 		switch c.Kind {
 		case reconcile.KindCommunity:
-			handle := strings.TrimPrefix(c.Address, reconcile.KindCommunity+"/")
+			a, _ := reconcile.ParseAddress(c.Address)
+			handle := a.Community
 			st.Communities[c.Address] = &lockfile.Community{Handle: handle, Status: lockfile.StatusCreated,
 				CommunityID: madeUpID("community", c.Address), ShareURL: "https://genuin.example/c/" + handle, Fields: fields}
 		case reconcile.KindGroup:

@@ -261,16 +261,17 @@ func newMarkdownView(p *reconcile.Plan, opts MarkdownOptions) *markdownView {
 // community of the spec (managed), or a community_id (byID). A group gone
 // from the spec carries neither: its address names the community.
 func communityOf(c *reconcile.Change) (key string, managed, byID bool) {
+	addr, _ := reconcile.ParseAddress(c.Address)
 	switch {
 	case c.Kind == reconcile.KindCommunity:
-		return strings.TrimPrefix(c.Address, reconcile.KindCommunity+"/"), true, false
+		return addr.Community, true, false
 	case c.Community != "":
-		return strings.TrimPrefix(c.Community, reconcile.KindCommunity+"/"), true, false
+		community, _ := reconcile.ParseAddress(c.Community)
+		return community.Community, true, false
 	case c.CommunityID != "":
 		return c.CommunityID, false, true
 	}
-	key, _, _ = strings.Cut(strings.TrimPrefix(c.Address, reconcile.KindGroup+"/"), "/")
-	return key, false, false
+	return addr.Community, false, false
 }
 
 // summary renders the summary in at most limit characters, less the room
@@ -581,7 +582,7 @@ func (m *markdownView) communityTable(b *mdBuf) {
 func (blk *block) tableLabel() string {
 	switch {
 	case blk.managed:
-		return mdCode(reconcile.KindCommunity+"/"+blk.key, true)
+		return mdCode(reconcile.Address{Kind: reconcile.KindCommunity, Community: blk.key}.String(), true)
 	case blk.byID:
 		return "community_id " + mdCode(blk.key, true) + " (not managed by this spec)"
 	}
