@@ -22,9 +22,11 @@ type plannedMove struct {
 // their addresses the lockfile holds to the chain's end; a chain whose end
 // is recorded already is done. It returns the moves to make and, as
 // *spec.Diagnostic at the blocks, the chains that cannot be: none of
-// their addresses recorded (while the lockfile records something: a new
-// lockfile has nothing to move), two of them recorded, or a move the
-// lockfile would refuse (to another community).
+// their addresses recorded while the lockfile records other groups of the
+// community (the from is likely a typo, and the group's create could not
+// be undone; a lockfile with no group of that community has nothing to
+// move), two of them recorded, or a move the lockfile would refuse (to
+// another community).
 func plannedMoves(d *spec.Desired, st *lockfile.State) (moves []plannedMove, problems []error) {
 	if len(d.Moved) == 0 {
 		return nil, nil
@@ -34,7 +36,16 @@ func plannedMoves(d *spec.Desired, st *lockfile.State) (moves []plannedMove, pro
 	for _, m := range d.Moved {
 		byFrom[m.From], isTo[m.To] = m, true
 	}
-	empty := st == nil || len(st.Groups)+len(st.Communities) == 0
+	// The communities of which the lockfile records a group: one that
+	// records none of a community's groups has nothing to move there (a
+	// new lockfile, an environment where they were never created).
+	holding := map[string]bool{}
+	if st != nil {
+		for addr := range st.Groups {
+			holding[communityPart(addr)] = true
+		}
+	}
+	empty := st == nil || len(st.Groups) == 0
 	for _, start := range d.Moved {
 		if isTo[start.From] {
 			continue // not the start of its chain
@@ -52,8 +63,8 @@ func plannedMoves(d *spec.Desired, st *lockfile.State) (moves []plannedMove, pro
 		}
 		endHeld := !empty && st.Groups[end] != nil
 		switch {
-		case len(held) == 0 && (endHeld || empty):
-			// Moved already, or nothing recorded yet to move.
+		case len(held) == 0 && (endHeld || !holding[communityPart(start.From)]):
+			// Moved already, or no group of the community recorded yet.
 		case len(held) == 0:
 			problems = append(problems, moveProblem(start, "the lockfile records no group at %s%s: a moved block's from is the address the group was recorded at (is this the right lockfile?)",
 				start.From, alsoNot(chain[1:])))
@@ -165,4 +176,10 @@ func communityKey(community, id string) string {
 		return community
 	}
 	return strings.ToLower(id)
+}
+
+// communityPart is the community part of a group's address.
+func communityPart(addr string) string {
+	a, _ := ParseAddress(addr)
+	return a.Community
 }

@@ -220,7 +220,7 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 				return withCode(exitError, err)
 			}
 			view.Start()
-			return reportApply(e, human, notes, lf, view, conn.client.Calls(), resumed, nil)
+			return reportApply(e, human, notes, lf, view, conn.client.Calls(), resumed, plan.LeftOut, nil)
 		}
 		printResumed(notes, resumed)
 		return nil
@@ -259,7 +259,7 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	if err := lf.Close(); err != nil {
 		applyErr = multierror.Append(applyErr, fmt.Errorf("checkpoint %s: %w (the journal beside it still holds every result: fix the cause and run apply again to fold it in)", lf.Path(), err))
 	}
-	return reportApply(e, human, notes, lf, view, conn.client.Calls(), resumed, applyErr)
+	return reportApply(e, human, notes, lf, view, conn.client.Calls(), resumed, plan.LeftOut, applyErr)
 }
 
 // check refuses flag values that cannot work, before anything is read.
@@ -361,15 +361,21 @@ func printResumed(w io.Writer, r *reconcile.Resumed) {
 	}
 }
 
-// reportApply prints the outcome and chooses the exit code.
-func reportApply(e *env, human, notes io.Writer, lf *lockfile.File, view render.ApplyView, calls int64, resumed *reconcile.Resumed, err error) error {
+// reportApply prints the outcome and chooses the exit code; leftOut
+// counts the changes --target and --exclude left out of the plan.
+func reportApply(e *env, human, notes io.Writer, lf *lockfile.File, view render.ApplyView, calls int64, resumed *reconcile.Resumed, leftOut int, err error) error {
 	serial := int64(0)
 	if st := lf.State(); st != nil {
 		serial = st.Serial
 	}
 	view.Summary(err, calls, lf.Path(), serial)
 	printResumed(notes, resumed)
-	if err == nil {
+	switch {
+	case err == nil && leftOut > 0:
+		fmt.Fprintf(human, "Apply complete for the selected addresses: --target/--exclude left %s of the difference out; run plan to see it.\n",
+			render.Plural(leftOut, "change"))
+		return nil
+	case err == nil:
 		fmt.Fprintln(human, "Apply complete: the platform matches the spec.")
 		return nil
 	}

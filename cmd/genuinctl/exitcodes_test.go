@@ -56,7 +56,7 @@ func TestReportApplyExitCodes(t *testing.T) {
 	for _, tt := range tests {
 		got := exitOK
 		var ce *exitCodeError
-		if err := reportApply(e, io.Discard, io.Discard, lf, render.NewApplyText(io.Discard), 0, nil, tt.err); errors.As(err, &ce) {
+		if err := reportApply(e, io.Discard, io.Discard, lf, render.NewApplyText(io.Discard), 0, nil, 0, tt.err); errors.As(err, &ce) {
 			got = ce.code
 		}
 		if got != tt.want {

@@ -106,11 +106,13 @@ func (o *specOptions) load(e *env) (*spec.Desired, error) {
 func printDiagnostics(e *env, err error) {
 	diags := spec.Diagnostics(err)
 	if len(diags) == 0 {
-		fmt.Fprintln(e.stderr, err)
+		fmt.Fprintln(e.stderr, render.MaskPhonesIn(err.Error()))
 		return
 	}
 	for _, d := range diags {
-		fmt.Fprintln(e.stderr, d)
+		// Masked: a phone number written where a user id belongs is
+		// quoted by the schema's message as it is.
+		fmt.Fprintln(e.stderr, render.MaskPhonesIn(d.Error()))
 		e.annotateDiagnostic(d)
 	}
 }

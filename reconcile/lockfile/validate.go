@@ -227,11 +227,25 @@ func plainASCII(s string) bool {
 // validIdentity reports whether id is a member identity: user:<id> or
 // phone:<digits> (or, for userOnly, user:<id> only).
 func validIdentity(id string, userOnly bool) bool {
-	rest, ok := strings.CutPrefix(id, "user:")
-	if !ok && !userOnly {
-		rest, ok = strings.CutPrefix(id, "phone:")
+	if rest, ok := strings.CutPrefix(id, "user:"); ok {
+		return rest != "" && idProblem("", rest) == ""
 	}
-	return ok && rest != "" && idProblem("", rest) == ""
+	digits, ok := strings.CutPrefix(id, "phone:")
+	return ok && !userOnly && validPhoneDigits(digits)
+}
+
+// validPhoneDigits reports whether s is a phone number as genuinctl
+// records one: 1 to 15 digits (E.164's most), no sign, no separator.
+func validPhoneDigits(s string) bool {
+	if s == "" || len(s) > 15 {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // memberProblem checks one member of a record or an entry: its identity

@@ -222,6 +222,7 @@ func TestRecordRefusesInvalidEntries(t *testing.T) {
 		"created with fields":          {Entry{Op: OpCreated, Address: "group/c/g", Fields: Fields{}}, "a created entry takes no fields"},
 		"members of a community":       {Entry{Op: OpMembers, Address: "community/c", Added: map[string]string{"user:a": "a"}}, "applies to a group"},
 		"members not identities":       {Entry{Op: OpMembers, Address: "group/c/g", Added: map[string]string{"a": "a"}}, `member "a" is not`},
+		"a phone not in digits":        {Entry{Op: OpMembers, Address: "group/c/g", Added: map[string]string{"phone:+91 98765 43210": "m"}}, `is not user:<id> or phone:<digits>`},
 		"move to another community":    {Entry{Op: OpMove, Address: "group/c/g", To: "group/d/g"}, "it can move only to another key in c"},
 		"move to a community address":  {Entry{Op: OpMove, Address: "group/c/g", To: "community/c"}, "moves only to a group's address"},
 		"move onto a record":           {Entry{Op: OpMove, Address: "group/c/g", To: "group/c/h"}, "group/c/h is already recorded"},

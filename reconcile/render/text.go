@@ -210,9 +210,12 @@ func appendMasked(dst []byte, phone string) []byte {
 
 func (t *textWriter) summary(p *reconcile.Plan) {
 	s := p.Summary
-	if !p.HasChanges() {
+	switch {
+	case !p.HasChanges() && p.LeftOut > 0:
+		t.printf("No changes among the selected addresses; --target/--exclude left %s of the difference out.\n", Plural(p.LeftOut, "change"))
+	case !p.HasChanges():
 		t.printf("No changes. The platform matches the spec, as far as the lockfile records it.\n")
-	} else {
+	default:
 		moves := ""
 		if s.Move > 0 {
 			moves = ", " + Plural(s.Move, "record") + " to move"
