@@ -47,15 +47,9 @@ func (a Address) String() string {
 	return spec.GroupAddress(a.Community, a.Key)
 }
 
-// CommunityAddress is the address of the community a group's address
-// names (or of the community itself): for a group in a community the spec
-// does not manage, that community is not one of the spec's.
-func (a Address) CommunityAddress() Address {
-	return Address{Kind: KindCommunity, Community: a.Community}
-}
-
-// handleOf is the handle of a community's printed address.
-func handleOf(addr string) string {
+// communityPart is the community part of an address: a community's
+// handle, or a group's community handle or id.
+func communityPart(addr string) string {
 	a, _ := ParseAddress(addr)
 	return a.Community
 }

@@ -405,7 +405,7 @@ func call[T any](ctx context.Context, w *worker, do func(context.Context) (T, er
 
 func (w *worker) createCommunity(ctx context.Context, c *Change) error {
 	want := afterFields(c.Fields)
-	handle := handleOf(c.Address)
+	handle := communityPart(c.Address)
 	req, err := communityRequest(handle, want)
 	if err != nil {
 		return fmt.Errorf("plan fields: %w", err)

@@ -10,6 +10,13 @@
 // reason and what to do, never dropped. A group's chat_id may come from
 // the spec; once created it is fixed, and changing it is blocked too.
 //
+// The spec's moved blocks are resolved against the lockfile first
+// (moved.go): each record they carry to a new address is a move change
+// (no API call; one OpMove journal entry at apply), and the rest of the
+// plan is diffed against the state as moved. Select narrows a plan to
+// --target and --exclude globs over Addresses, with the community creates
+// that selected groups need.
+//
 // Every field of a community or a group is declared once, in the field
 // table of its kind (fields.go): its name in the plan and the lockfile,
 // whether update_conversation can change it or it is create-only, whether

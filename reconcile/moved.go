@@ -177,9 +177,3 @@ func communityKey(community, id string) string {
 	}
 	return strings.ToLower(id)
 }
-
-// communityPart is the community part of a group's address.
-func communityPart(addr string) string {
-	a, _ := ParseAddress(addr)
-	return a.Community
-}

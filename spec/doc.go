@@ -21,6 +21,10 @@
 //	              phones_in_create, subscribers_removed [{user_id, also_member} | {member_list, also_member}]
 //	member_lists: name, and one of members [...], file: x.yaml, csv: x.csv
 //	generators:   name, matrix {var: [values...] | {csv: x.csv}}, group
+//	moved:        from, to (group addresses: a group's record follows its
+//	              new key; Desired.Moved, checked for loops, duplicates and
+//	              ends the spec declares; reconcile checks them against
+//	              the lockfile)
 //
 // Field names are the API's own, so the Create Community, Create Group and
 // Update Conversation guides read across; schema/spec.schema.json documents
