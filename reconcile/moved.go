@@ -36,16 +36,16 @@ func plannedMoves(d *spec.Desired, st *lockfile.State) (moves []plannedMove, pro
 	for _, m := range d.Moved {
 		byFrom[m.From], isTo[m.To] = m, true
 	}
-	// The communities of which the lockfile records a group: one that
-	// records none of a community's groups has nothing to move there (a
-	// new lockfile, an environment where they were never created).
-	holding := map[string]bool{}
-	if st != nil {
-		for addr := range st.Groups {
-			holding[communityPart(addr)] = true
-		}
+	if st == nil {
+		return nil, nil // no lockfile: nothing recorded to move
 	}
-	empty := st == nil || len(st.Groups) == 0
+	// The communities of which the lockfile records a group: one that
+	// records none of a community's groups has nothing to move there (an
+	// environment where they were never created).
+	holding := map[string]bool{}
+	for addr := range st.Groups {
+		holding[communityPart(addr)] = true
+	}
 	for _, start := range d.Moved {
 		if isTo[start.From] {
 			continue // not the start of its chain
@@ -57,11 +57,11 @@ func plannedMoves(d *spec.Desired, st *lockfile.State) (moves []plannedMove, pro
 		end := chain[len(chain)-1].To
 		var held []spec.Move // the blocks whose from is recorded
 		for _, m := range chain {
-			if !empty && st.Groups[m.From] != nil {
+			if st.Groups[m.From] != nil {
 				held = append(held, m)
 			}
 		}
-		endHeld := !empty && st.Groups[end] != nil
+		endHeld := st.Groups[end] != nil
 		switch {
 		case len(held) == 0 && (endHeld || !holding[communityPart(start.From)]):
 			// Moved already, or no group of the community recorded yet.

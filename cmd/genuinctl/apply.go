@@ -51,6 +51,9 @@ members_removed and subscribers_removed deltas. Every result is written to the l
 worker that got it sends its next request, so an apply that fails or is
 interrupted loses nothing: run it again and it converges. A community whose create fails holds back
 its groups: they are counted in its error, and the next apply creates them.
+A record that a moved block carries to a new address is moved in the
+lockfile first, with no API call. --target and --exclude narrow the plan as
+they do for plan.
 
 The lockfile is genuin.lock in the spec root (the -f directory, a -f file's
 directory, or the deepest directory holding every -f path) unless

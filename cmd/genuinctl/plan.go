@@ -35,9 +35,11 @@ func newPlanCmd(e *env) *cobra.Command {
 		Long: `Plan diffs the spec against the lockfile and prints what apply would do:
 communities and groups to create (with their first members), group updates
 (changed fields, members to add and remove, subscribers to remove), creates
-left pending by an interrupted apply, and changes the API cannot make
-(blocked), each with the reason and what to do. A user taken off a group's
-subscribers_removed is listed too: nothing is sent for them (no API
+left pending by an interrupted apply, records that the spec's moved blocks
+carry to a new address (the lockfile only: a renamed key keeps its group),
+and changes the API cannot make (blocked), each with the reason and what to
+do. A user taken off a group's subscribers_removed is listed too:
+nothing is sent for them (no API
 subscribes anyone again), and apply only makes the lockfile forget the
 removal, so such an update counts as a change with no API call. The
 summary counts the API calls apply will make and estimates how long they
@@ -50,6 +52,10 @@ with only blocked changes. Safety thresholds (--max-creates,
 --max-removals, which counts the members and subscribers removed,
 --max-removal-delta) are reported too; with --detailed-exitcode a plan
 over one exits 3.
+
+-o markdown writes the plan as a pull-request comment (summary first,
+details folded per community, always under GitHub's 65,536 characters);
+--target and --exclude narrow the plan to addresses matching their globs.
 
 Plan needs no network and no token: it is safe on pull requests from forks.
 There is no read API, so plan knows the platform only through the lockfile:
