@@ -40,7 +40,7 @@ type applyOptions struct {
 
 func newApplyCmd(e *env) *cobra.Command {
 	var o applyOptions
-	o.lock.spec = &o.files
+	o.lock.spec, o.endpoint.spec = &o.files, &o.files
 	cmd := &cobra.Command{
 		Use:   "apply [PLANFILE | -f PATH...] [--lockfile FILE] [--auto-approve]",
 		Short: "Make the API calls that bring the platform to the spec",

@@ -19,6 +19,7 @@ import (
 	"github.com/genuin/genuinctl/internal/genuin"
 	"github.com/genuin/genuinctl/internal/sandbox"
 	"github.com/genuin/genuinctl/reconcile/lockfile"
+	"github.com/genuin/genuinctl/reconcile/pgstate"
 )
 
 // embeddedSandbox is the --endpoint value that runs the emulator
@@ -27,7 +28,8 @@ import (
 // sandboxes had an identity wrote plain "sandbox".
 const embeddedSandbox = "sandbox"
 
-// sandboxDataName is the embedded sandbox's data file, beside the lockfile.
+// sandboxDataName is the embedded sandbox's data file, beside the lockfile
+// (in the spec root when the state is in a database).
 const sandboxDataName = "genuin-sandbox.json"
 
 // endpointOptions select the API and the credentials for it.
@@ -36,6 +38,9 @@ type endpointOptions struct {
 	tokenFile   string
 	token       string // the content of tokenFile, once read
 	sandboxData string
+	// spec is the spec whose root holds the sandbox's data file when the
+	// state is in a database.
+	spec *specOptions
 }
 
 // register adds --endpoint and --sandbox-data.
@@ -104,7 +109,11 @@ func (o *endpointOptions) target(e *env, lf *lockfile.File) (*target, error) {
 	}
 	data := o.sandboxData
 	if data == "" {
-		data = filepath.Join(filepath.Dir(lf.Path()), sandboxDataName)
+		dir := filepath.Dir(lf.Path())
+		if pgstate.IsURL(lf.Path()) {
+			dir = o.spec.root()
+		}
+		data = filepath.Join(dir, sandboxDataName)
 	}
 	return openSandbox(data)
 }

@@ -14,7 +14,7 @@ func newImportCmd(e *env) *cobra.Command {
 		lock     lockOptions
 		endpoint endpointOptions
 	)
-	lock.spec = &files
+	lock.spec, endpoint.spec = &files, &files
 	cmd := &cobra.Command{
 		Use:   "import ADDRESS ID",
 		Short: "Record an existing community or group in the lockfile",

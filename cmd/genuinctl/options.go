@@ -13,6 +13,7 @@ import (
 
 	"github.com/genuin/genuinctl/reconcile"
 	"github.com/genuin/genuinctl/reconcile/lockfile"
+	"github.com/genuin/genuinctl/reconcile/pgstate"
 	"github.com/genuin/genuinctl/reconcile/render"
 	"github.com/genuin/genuinctl/spec"
 )
@@ -120,9 +121,11 @@ func printDiagnostics(e *env, err error) {
 // lockfileName is the lockfile's name in the spec root.
 const lockfileName = "genuin.lock"
 
-// lockOptions select the lockfile.
+// lockOptions select the state: a lockfile (the default) or a PostgreSQL
+// database.
 type lockOptions struct {
 	path    string
+	state   string
 	timeout time.Duration
 	// spec is the spec whose root holds the lockfile by default.
 	spec *specOptions
@@ -132,24 +135,53 @@ func (o *lockOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.path, "lockfile", "", "the lockfile recording what exists on the platform (default "+lockfileName+
 		" in the spec root: the -f directory, a -f file's directory, or the deepest directory holding every -f path)")
 	_ = fs.SetAnnotation("lockfile", cobra.BashCompFilenameExt, []string{"lock"})
+	fs.StringVar(&o.state, "state", "", "where the state lives instead: a lockfile's path, or postgres://USER@HOST[:PORT]/DB?sslmode=...&project=NAME "+
+		"for one shared by many runners (default $GENUIN_STATE, else the lockfile); its password comes from PGPASSWORD, a passfile or $GENUIN_STATE, never this flag")
 }
 
-// file is the lockfile's path: --lockfile, or genuin.lock beside the spec.
-func (o *lockOptions) file() string {
-	if o.path != "" {
-		return o.path
+// storage is where the state lives: --state, --lockfile, $GENUIN_STATE,
+// else genuin.lock beside the spec. A PostgreSQL state's password is
+// refused on the command line, where other users and CI logs see it.
+func (o *lockOptions) storage(e *env) (lockfile.Storage, error) {
+	where, fromFlag := o.state, true
+	switch {
+	case o.state != "" && o.path != "":
+		return nil, withCode(exitError, errors.New("pass --state or --lockfile, not both"))
+	case o.path != "":
+		where = o.path
+	case where == "":
+		where, fromFlag = e.getenv("GENUIN_STATE"), false
 	}
-	return filepath.Join(o.spec.root(), lockfileName)
+	if where == "" {
+		where = filepath.Join(o.spec.root(), lockfileName)
+	}
+	if !pgstate.IsURL(where) {
+		return lockfile.Disk(where), nil
+	}
+	cfg, err := pgstate.ParseURL(where)
+	if err != nil {
+		return nil, withCode(exitError, fmt.Errorf("--state: %w", err))
+	}
+	e.secrets.Add(cfg.Password())
+	if cfg.PasswordInURL && fromFlag {
+		return nil, withCode(exitError, errors.New("--state carries a password, which a command line shows to other users and CI logs: "+
+			"remove it from the URL and set PGPASSWORD, use a passfile (PGPASSFILE, ~/.pgpass), or put the URL in GENUIN_STATE"))
+	}
+	return pgstate.New(cfg), nil
 }
 
 // registerTimeout adds --lock-timeout to commands that write the lockfile.
 func (o *lockOptions) registerTimeout(fs *pflag.FlagSet) {
-	fs.DurationVar(&o.timeout, "lock-timeout", 0, "wait this long for another genuinctl holding the lockfile (e.g. 5m); 0 fails at once")
+	fs.DurationVar(&o.timeout, "lock-timeout", 0, "wait this long for another genuinctl holding the state's lock (e.g. 5m); 0 fails at once")
 }
 
-// load reads the lockfile (and any journal) without locking it.
+// load reads the state (and any journal) without locking it.
 func (o *lockOptions) load(e *env) (*lockfile.File, error) {
-	f, err := lockfile.Load(o.file())
+	s, err := o.storage(e)
+	if err != nil {
+		return nil, err
+	}
+	f, err := lockfile.LoadStorage(s)
 	return loaded(e, f, err)
 }
 
@@ -173,9 +205,13 @@ func loadSpecAndLockfile(e *env, files *specOptions, lock *lockOptions) (*spec.D
 		f   *lockfile.File
 		err error
 	}
+	s, err := lock.storage(e)
+	if err != nil {
+		return nil, nil, err
+	}
 	read := make(chan result, 1)
 	go func() {
-		f, err := lockfile.Load(lock.file())
+		f, err := lockfile.LoadStorage(s)
 		read <- result{f, err}
 	}()
 	d, err := files.load(e)
@@ -189,7 +225,11 @@ func loadSpecAndLockfile(e *env, files *specOptions, lock *lockOptions) (*spec.D
 
 // open locks the lockfile for writing and reads it; the caller closes it.
 func (o *lockOptions) open(e *env, command string) (*lockfile.File, error) {
-	f, err := lockfile.Open(o.file(), o.timeout, command)
+	s, err := o.storage(e)
+	if err != nil {
+		return nil, err
+	}
+	f, err := lockfile.OpenStorage(s, o.timeout, command)
 	if err != nil {
 		return nil, withCode(exitError, err)
 	}
@@ -228,7 +268,7 @@ func warnForeign(e *env, lf *lockfile.File, d *spec.Desired) {
 
 func noteRecovered(e *env, f *lockfile.File) {
 	if n := f.Recovered(); n > 0 {
-		fmt.Fprintf(e.stderr, "note: replayed %s from %s, left by an apply that did not finish; apply folds them into the lockfile\n", render.Plural(n, "result"), lockfile.JournalPath(f.Path()))
+		fmt.Fprintf(e.stderr, "note: replayed %s from %s, left by an apply that did not finish; apply folds them into the lockfile\n", render.Plural(n, "result"), f.JournalPath())
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/genuin/genuinctl/internal/redact"
+	"github.com/genuin/genuinctl/reconcile/pgstate"
 	"github.com/genuin/genuinctl/reconcile/render"
 )
 
@@ -161,16 +163,32 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 // line, before any flag is parsed.
 func knownSecrets(args []string, getenv func(string) string) *redact.Redactor {
 	r := &redact.Redactor{}
-	r.Add(getenv("GENUIN_TOKEN"), getenv("GENUIN_API_KEY"), getenv("GENUIN_API_SECRET"))
+	r.Add(getenv("GENUIN_TOKEN"), getenv("GENUIN_API_KEY"), getenv("GENUIN_API_SECRET"), getenv("PGPASSWORD"))
 	r.AddURL(getenv("GENUIN_ENDPOINT"))
+	addStatePassword(r, getenv("GENUIN_STATE"))
 	for i, arg := range args {
 		if v, ok := strings.CutPrefix(arg, "--endpoint="); ok {
 			r.AddURL(v)
 		} else if arg == "--endpoint" && i+1 < len(args) {
 			r.AddURL(args[i+1])
+		} else if v, ok := strings.CutPrefix(arg, "--state="); ok {
+			addStatePassword(r, v)
+		} else if arg == "--state" && i+1 < len(args) {
+			addStatePassword(r, args[i+1])
 		}
 	}
 	return r
+}
+
+// addStatePassword makes the password of a state URL a secret: only that,
+// since its user, host and parameters name the state in messages.
+func addStatePassword(r *redact.Redactor, raw string) {
+	u, err := url.Parse(raw)
+	if err != nil || !pgstate.IsURL(raw) {
+		return
+	}
+	pw, _ := u.User.Password()
+	r.Add(pw, u.Query().Get("password"), u.Query().Get("sslpassword"))
 }
 
 // isTerminal reports whether w is a terminal.

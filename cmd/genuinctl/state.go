@@ -20,15 +20,18 @@ func newStateCmd(e *env) *cobra.Command {
 	lock := lockOptions{spec: &files}
 	cmd := &cobra.Command{
 		Use:   "state",
-		Short: "Inspect and edit the lockfile's records",
+		Short: "Inspect, edit and move the lockfile's records",
 		Long: `The lockfile is genuinctl's only memory of what exists on the platform:
 there is no read API. These commands show its records and fix them by hand.
 Writing commands take the lockfile's lock and go through its journal, like
 apply. They change only the lockfile, never the platform.
 
 The lockfile is genuin.lock in the root of the spec -f names (the current
-directory by default), or the one --lockfile names. Addresses complete from
-it in the shell (see "genuinctl completion --help").`,
+directory by default), or the one --lockfile names. With --state (or
+$GENUIN_STATE) set to a postgres:// URL, the state lives in PostgreSQL
+instead and every command works on it the same way; "state push" and
+"state pull" move it between a lockfile and a database. Addresses complete
+from it in the shell (see "genuinctl completion --help").`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
@@ -70,7 +73,7 @@ data: a member's is masked unless --show-pii, as the JSON plan masks it
 so are the values of personal fields. The lockfile itself holds them in
 full.`,
 		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: completeRecorded(&lock, 1, false),
+		ValidArgsFunction: completeRecorded(e, &lock, 1, false),
 		RunE: func(_ *cobra.Command, args []string) error {
 			st, err := loadState(e, &lock)
 			if err != nil {
@@ -102,7 +105,7 @@ full.`,
 platform (there is no delete endpoint); genuinctl simply stops managing them.
 Put them back with "genuinctl import".`,
 		Args:              cobra.MinimumNArgs(1),
-		ValidArgsFunction: completeRecorded(&lock, 0, false),
+		ValidArgsFunction: completeRecorded(e, &lock, 0, false),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return editState(e, &lock, "genuinctl state rm", func(lf *lockfile.File) error {
 				for _, addr := range args {
@@ -135,7 +138,7 @@ allows neither. The move is one journal entry: a crash cannot leave the
 group recorded twice.`,
 		Example:           `  genuinctl state mv group/acme/launch group/acme/launch-2026`,
 		Args:              cobra.ExactArgs(2),
-		ValidArgsFunction: completeRecorded(&lock, 1, true),
+		ValidArgsFunction: completeRecorded(e, &lock, 1, true),
 		RunE: func(_ *cobra.Command, args []string) error {
 			from, to := args[0], args[1]
 			return editState(e, &lock, "genuinctl state mv", func(lf *lockfile.File) error {
@@ -157,6 +160,79 @@ group recorded twice.`,
 				fmt.Fprintf(e.stdout, "Moved %s to %s.\n", from, to)
 				return nil
 			})
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "push LOCKFILE",
+		Short: "Copy a lockfile's state into --state (a database, say)",
+		Long: `push stores the state LOCKFILE holds in the state --state (or $GENUIN_STATE)
+names, byte for byte: "state pull" gives the same file back. Use it once to
+move a repository's lockfile into a PostgreSQL state, taking that state's
+lock as apply does.
+
+It refuses, changing nothing, a target that records another lineage (other
+objects, which it would lose), a later serial, other content at the same
+serial, or results of an apply that did not finish; and a LOCKFILE with a
+journal beside it (run apply with it first).`,
+		Example: `  PGPASSWORD=... genuinctl state push genuin.lock --state 'postgres://ci@db.internal/genuin?sslmode=verify-full&project=campaigns'`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			data, replayed, err := lockfile.Pull(lockfile.Disk(args[0]))
+			switch {
+			case err != nil:
+				return withCode(exitError, err)
+			case replayed > 0:
+				return withCode(exitError, fmt.Errorf("%s has a journal beside it holding %s of an apply that did not finish: run apply with that lockfile first, so that the push carries them",
+					args[0], render.Plural(replayed, "result")))
+			}
+			lf, err := lock.open(e, "genuinctl state push")
+			if err != nil {
+				return err
+			}
+			changed, err := lf.Push(args[0], data)
+			if cerr := lf.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			st := lf.State()
+			if !changed {
+				fmt.Fprintf(e.stdout, "%s already holds the state of %s (serial %d): nothing to push.\n", lf.Path(), args[0], st.Serial)
+				return nil
+			}
+			fmt.Fprintf(e.stdout, "Pushed %s (lineage %s, serial %d, %s) to %s.\n", args[0], st.Lineage, st.Serial,
+				render.Plural(len(st.Communities)+len(st.Groups), "record"), lf.Path())
+			return nil
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "pull FILE",
+		Short: "Write the state --state holds as a lockfile, for backup or review",
+		Long: `pull writes the state --state (or $GENUIN_STATE) names as a lockfile at FILE
+(replacing it atomically), without taking the state's lock: an apply may run
+meanwhile. It is the content "state push" stored, byte for byte; results an
+unfinished apply left in the state's journal are folded in (a note says how
+many). Like every lockfile, FILE holds phone numbers in full.`,
+		Example: `  genuinctl state pull backup.lock --state 'postgres://ci@db.internal/genuin?project=campaigns'`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			s, err := lock.storage(e)
+			if err != nil {
+				return err
+			}
+			data, replayed, err := lockfile.Pull(s)
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			if err := lockfile.WriteAtomic(args[0], data, 0o644); err != nil {
+				return withCode(exitError, fmt.Errorf("write %s: %w", args[0], err))
+			}
+			if replayed > 0 {
+				fmt.Fprintf(e.stderr, "note: %s includes %s of an apply that did not finish, not yet folded into %s\n", args[0], render.Plural(replayed, "result"), s.Name())
+			}
+			fmt.Fprintf(e.stdout, "Wrote the state of %s to %s (%d bytes).\n", s.Name(), args[0], len(data))
+			return nil
 		},
 	})
 	return cmd
@@ -218,10 +294,17 @@ func unknownAddress(st *lockfile.State, addr string) error {
 // completeRecorded completes the addresses the lockfile records (only
 // groups with groupsOnly) that are not on the command line yet, for the
 // first maxArgs arguments (every argument when maxArgs is 0).
-func completeRecorded(lock *lockOptions, maxArgs int, groupsOnly bool) cobra.CompletionFunc {
+func completeRecorded(e *env, lock *lockOptions, maxArgs int, groupsOnly bool) cobra.CompletionFunc {
 	return func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		lf, err := lockfile.Load(lock.file())
-		if err != nil || lf.State() == nil || maxArgs > 0 && len(args) >= maxArgs {
+		if maxArgs > 0 && len(args) >= maxArgs {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		s, err := lock.storage(e)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		lf, err := lockfile.LoadStorage(s)
+		if err != nil || lf.State() == nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		var out []string

@@ -239,9 +239,8 @@ func TestCheckpointRacesRecords(t *testing.T) {
 	t.Logf("%d checkpoints", serial)
 	// The process dies: what the lockfile and the journal hold is all
 	// there is.
-	f.lock.release()
+	die(f)
 	checkGroups(t, f.Path(), workers, perWorker)
-	must(t, f.journal.close())
 }
 
 // TestSyncCoversEarlierWrites: Write makes an entry part of the state at

@@ -13,9 +13,10 @@ import (
 	"unicode/utf8"
 )
 
-// File is a lockfile on disk with its journal, and the state they hold.
-// Load gives a read-only File; Open also takes the writer's lock, after
-// which Record and Checkpoint write.
+// File is a lockfile with its journal, and the state they hold: on disk
+// (Load, Open) or in another Storage (LoadStorage, OpenStorage). Load
+// gives a read-only File; Open also takes the writer's lock, after which
+// Record and Checkpoint write.
 //
 // A File writes only what it was asked to: Record appends to the journal,
 // Checkpoint folds the journal into the lockfile, and Close checkpoints
@@ -27,7 +28,7 @@ import (
 // how their entries share syncs and what a failed write does, and Read for
 // reading the state meanwhile. Close only after every Record has returned.
 type File struct {
-	path string
+	store Storage
 
 	// mu guards everything below. Record checks, applies and writes an
 	// entry under it, so the journal's order is the state's; it is
@@ -47,9 +48,10 @@ type File struct {
 	// syncs counts journal syncs, for measuring group commit.
 	syncs int64
 
-	// lock is the writer's lock, nil for a read-only File or once closed.
-	lock  *lock
-	state *State
+	// locked says the File holds the writer's lock: false for a
+	// read-only File, or once closed.
+	locked bool
+	state  *State
 	// written identifies the canonical rendering (Marshal) of the state
 	// last read or written, zero before the first write of a new
 	// lockfile: content equal to it needs no write, whatever the file's
@@ -62,8 +64,11 @@ type File struct {
 	// checkpoint.
 	recorded bool
 	// chats indexes the state's chat_ids for Record; built on first use.
-	chats   chatIndex
-	journal *journalWriter
+	chats chatIndex
+	// journalOpen says this File writes the journal; journalSize is its
+	// size in bytes.
+	journalOpen bool
+	journalSize int64
 	// bytesWritten counts journal and lockfile bytes written, for measuring
 	// the cost of recording a result.
 	bytesWritten int64
@@ -80,29 +85,34 @@ func LockPath(path string) string { return path + ".lck" }
 // State is nil. A lockfile or journal that is damaged or breaks a rule
 // (see Parse) is an *InvalidError naming every problem with its position;
 // Load never writes, so both files are left as they are.
-func Load(path string) (*File, error) { return load(path, false) }
+func Load(path string) (*File, error) { return LoadStorage(Disk(path)) }
 
-// load is Load; a File to be written also keeps the canonical form of the
-// lockfile, to compare content with at checkpoints.
-func load(path string, writable bool) (*File, error) {
-	f := &File{path: path}
-	f.synced.L = &f.mu
-	if writable {
-		// A writer never writes through a symlink (nolink.go): refuse one
-		// here, before anything is read or recorded.
-		for _, p := range []string{path, JournalPath(path)} {
-			if err := checkWritable(p); err != nil {
-				return nil, err
-			}
-		}
+// LoadStorage is Load from any Storage, which it closes once read.
+func LoadStorage(s Storage) (*File, error) {
+	f, err := load(s, false)
+	if cerr := s.Close(); err == nil && cerr != nil {
+		return nil, cerr
 	}
-	data, err := readBounded(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return nil, fmt.Errorf("read lockfile: %w", err)
-	default:
-		if f.state, err = Parse(path, data); err != nil {
+	return f, err
+}
+
+// load reads the Storage's content; a File to be written also keeps the
+// canonical form of the lockfile, to compare content with at checkpoints.
+func load(s Storage, writable bool) (*File, error) {
+	stored, err := s.Read()
+	if err != nil {
+		return nil, err
+	}
+	return loadStored(s, stored, writable)
+}
+
+// loadStored is load of what s.Read returned.
+func loadStored(s Storage, stored Stored, writable bool) (*File, error) {
+	f := &File{store: s}
+	f.synced.L = &f.mu
+	var err error
+	if stored.Lockfile != nil {
+		if f.state, err = Parse(s.Name(), stored.Lockfile); err != nil {
 			return nil, err
 		}
 		if writable {
@@ -113,7 +123,7 @@ func load(path string, writable bool) (*File, error) {
 			f.written = renderingOf(data)
 		}
 	}
-	if err := f.replay(); err != nil {
+	if err := f.replay(stored.Journal); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -124,25 +134,33 @@ func load(path string, writable bool) (*File, error) {
 // a regular file, is refused with a *NotRegularError: genuinctl never
 // writes through a link (Load still reads a symlinked lockfile).
 func Open(path string, timeout time.Duration, command string) (*File, error) {
-	l, err := acquireLock(LockPath(path), timeout, command)
-	if err != nil {
+	return OpenStorage(Disk(path), timeout, command)
+}
+
+// OpenStorage is Open on any Storage.
+func OpenStorage(s Storage, timeout time.Duration, command string) (*File, error) {
+	if err := s.Lock(timeout, command); err != nil {
+		s.Close()
 		return nil, err
 	}
-	f, err := load(path, true)
+	f, err := load(s, true)
 	if err != nil {
-		l.release()
+		s.Close()
 		return nil, err
 	}
-	f.lock = l
+	f.locked = true
 	return f, nil
 }
 
 // replay applies the journal's entries, if the journal belongs to this
 // lockfile at its current serial. Each entry is checked as Record checks
 // it, and the result must be a valid state.
-func (f *File) replay() error {
-	jpath := JournalPath(f.path)
-	jc, err := readJournal(jpath)
+func (f *File) replay(journal []byte) error {
+	jpath := f.store.JournalName()
+	if journal == nil {
+		return nil
+	}
+	jc, err := parseJournal(jpath, journal)
 	if err != nil || jc == nil || len(jc.entries) == 0 {
 		return err // a journal without entries holds nothing to replay
 	}
@@ -156,13 +174,13 @@ func (f *File) replay() error {
 		f.state = New(h.Endpoint)
 		f.state.Lineage, f.state.Serial = h.Lineage, h.Serial
 	case h.Lineage != f.state.Lineage:
-		return refuse(1, "the journal belongs to another lockfile (lineage %s, not %s of %s)", h.Lineage, f.state.Lineage, f.path)
+		return refuse(1, "the journal belongs to another lockfile (lineage %s, not %s of %s)", h.Lineage, f.state.Lineage, f.Path())
 	case h.Serial < f.state.Serial:
 		return nil // already folded into the lockfile by a checkpoint
 	case h.Serial > f.state.Serial:
-		return refuse(1, "the journal continues serial %d but %s is at serial %d (an older copy of the lockfile?)", h.Serial, f.path, f.state.Serial)
+		return refuse(1, "the journal continues serial %d but %s is at serial %d (an older copy of the lockfile?)", h.Serial, f.Path(), f.state.Serial)
 	case h.Endpoint != f.state.Endpoint:
-		return refuse(1, "the journal is for endpoint %q but %s is for %q", h.Endpoint, f.path, f.state.Endpoint)
+		return refuse(1, "the journal is for endpoint %q but %s is for %q", h.Endpoint, f.Path(), f.state.Endpoint)
 	}
 	idx, err := replayEntries(jpath, f.state, jc)
 	if err != nil {
@@ -270,8 +288,11 @@ func damaged(name string, data []byte, offset int64, msg string) error {
 	return &InvalidError{File: name, Problems: finish(name, data, []Problem{p}), Advice: adviceDamaged}
 }
 
-// Path is where the lockfile lives.
-func (f *File) Path() string { return f.path }
+// Path is where the lockfile lives: its path, or its Storage's Name.
+func (f *File) Path() string { return f.store.Name() }
+
+// JournalPath names the journal.
+func (f *File) JournalPath() string { return f.store.JournalName() }
 
 // State returns the state, or nil when there is no lockfile yet. While
 // other goroutines may Record, read the state only through Read.
@@ -309,7 +330,7 @@ func (f *File) Init(endpoint string) *State {
 func (f *File) Rebind(endpoint string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.lock == nil {
+	if !f.locked {
 		return errReadOnly
 	}
 	if f.state == nil {
@@ -375,7 +396,7 @@ func (f *File) Write(e Entry) (seq int64, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	switch {
-	case f.lock == nil:
+	case !f.locked:
 		return 0, errReadOnly
 	case f.state == nil:
 		return 0, errors.New("record: the lockfile has no state; Init it first")
@@ -394,9 +415,10 @@ func (f *File) Write(e Entry) (seq int64, err error) {
 	if err := f.openJournal(); err != nil {
 		return 0, f.fail(fmt.Errorf("open journal: %w", err))
 	}
-	if err := f.journal.write(line); err != nil {
-		return 0, f.fail(fmt.Errorf("write journal %s: %w", JournalPath(f.path), err))
+	if err := f.store.Append(line); err != nil {
+		return 0, f.fail(fmt.Errorf("write journal %s: %w", f.JournalPath(), err))
 	}
+	f.journalSize += int64(len(line))
 	f.bytesWritten += int64(len(line))
 	f.appended++
 	return f.appended, nil
@@ -409,7 +431,7 @@ func (f *File) Write(e Entry) (seq int64, err error) {
 func (f *File) Sync(seq int64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.lock == nil {
+	if !f.locked {
 		return errReadOnly
 	}
 	if seq > f.appended {
@@ -433,7 +455,7 @@ func (f *File) Sync(seq int64) error {
 // journalGrown reports whether the journal outgrew the lockfile, so that a
 // checkpoint keeps the bytes written per result bounded.
 func (f *File) journalGrown() bool {
-	return f.journal != nil && f.journal.size > max(f.written.size, checkpointMin)
+	return f.journalOpen && f.journalSize > max(f.written.size, checkpointMin)
 }
 
 // waitDurable returns once entry seq is durable: it waits for the sync in
@@ -459,14 +481,14 @@ func (f *File) waitDurable(seq int64) error {
 // other Records write theirs meanwhile, for the next sync.
 func (f *File) syncJournal() error {
 	f.syncing = true
-	upto, j := f.appended, f.journal
+	upto := f.appended
 	f.mu.Unlock()
-	err := syncFile(j.f)
+	err := f.store.Sync()
 	f.mu.Lock()
 	f.syncing = false
 	f.syncs++
 	if err != nil {
-		return f.fail(fmt.Errorf("sync journal %s: %w", JournalPath(f.path), err))
+		return f.fail(fmt.Errorf("sync journal %s: %w", f.JournalPath(), err))
 	}
 	f.durable = upto
 	f.synced.Broadcast()
@@ -483,7 +505,7 @@ func (f *File) fail(err error) error {
 
 // brokenError is what a File refuses writes with once broken.
 func (f *File) brokenError() error {
-	return fmt.Errorf("lockfile %s: nothing more is written after a failed write: %w", f.path, f.broken)
+	return fmt.Errorf("lockfile %s: nothing more is written after a failed write: %w", f.Path(), f.broken)
 }
 
 // quiesce waits for the sync in progress, if any, so that the journal can
@@ -501,20 +523,31 @@ func (f *File) quiesce() error {
 
 // openJournal continues the replayed journal or starts a new one.
 func (f *File) openJournal() error {
-	if f.journal != nil {
+	if f.journalOpen {
 		return nil
 	}
-	var err error
 	if f.replayed != nil {
-		f.journal, err = continueJournal(JournalPath(f.path), f.replayed.good)
+		if err := f.store.ContinueJournal(f.replayed.good); err != nil {
+			return err
+		}
+		f.journalSize = f.replayed.good
 	} else {
-		f.journal, err = createJournal(JournalPath(f.path), f.header())
+		header, err := f.header()
+		if err != nil {
+			return err
+		}
+		if err := f.store.CreateJournal(header); err != nil {
+			return err
+		}
+		f.journalSize = int64(len(header))
 	}
-	return err
+	f.journalOpen = true
+	return nil
 }
 
-func (f *File) header() journalHeader {
-	return journalHeader{Journal: JournalVersion, Lineage: f.state.Lineage, Endpoint: f.state.Endpoint, Serial: f.state.Serial}
+// header renders the journal's first line.
+func (f *File) header() ([]byte, error) {
+	return journalLine(journalHeader{Journal: JournalVersion, Lineage: f.state.Lineage, Endpoint: f.state.Endpoint, Serial: f.state.Serial})
 }
 
 // Checkpoint folds the journal into the lockfile: it writes the state
@@ -533,7 +566,7 @@ func (f *File) header() journalHeader {
 func (f *File) Checkpoint() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.lock == nil {
+	if !f.locked {
 		return errReadOnly
 	}
 	return f.checkpoint()
@@ -565,14 +598,12 @@ func (f *File) fold() error {
 	}
 	if renderingOf(data) != f.written {
 		if probs := f.state.problems(); len(probs) > 0 {
-			return &InvalidError{File: f.path, Problems: finish(f.path, nil, probs),
+			return &InvalidError{File: f.Path(), Problems: finish(f.Path(), nil, probs),
 				Advice: "the state is invalid and was not written; the journal keeps every result"}
 		}
 		f.state.Serial++
 		data = reserial(data, f.state.Serial)
-		// A lockfile is committed to git: readable like any other file.
-		err = WriteAtomic(f.path, data, 0o644)
-		if err != nil {
+		if err := f.store.WriteState(data); err != nil {
 			f.state.Serial--
 			return f.fail(fmt.Errorf("write lockfile: %w", err))
 		}
@@ -601,20 +632,24 @@ func (f *File) Syncs() int64 {
 }
 
 // resetJournal empties the journal after a checkpoint folded it in. With no
-// journal open, any journal file is one Load replayed (now folded in) or
+// journal open, any journal is one Load replayed (now folded in) or
 // ignored (empty, a torn header, an older serial): it is removed.
 func (f *File) resetJournal() error {
 	f.replayed = nil
-	if f.journal == nil {
-		if err := os.Remove(JournalPath(f.path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if !f.journalOpen {
+		if err := f.store.RemoveJournal(); err != nil {
 			return fmt.Errorf("remove journal: %w", err)
 		}
 		return nil
 	}
-	err := f.journal.reset(f.header())
+	header, err := f.header()
 	if err == nil {
+		err = f.store.ResetJournal(header)
+	}
+	if err == nil {
+		f.journalSize = int64(len(header))
 		f.syncs++
-		err = syncFile(f.journal.f)
+		err = f.store.Sync()
 	}
 	if err != nil {
 		return f.fail(fmt.Errorf("reset journal: %w", err))
@@ -632,26 +667,21 @@ func (f *File) resetJournal() error {
 func (f *File) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.lock == nil {
+	if !f.locked {
 		return nil
 	}
 	var err error
 	if f.recorded || f.broken != nil {
 		err = f.checkpoint()
 	}
-	if f.journal != nil {
-		if cerr := f.journal.close(); err == nil {
-			err = cerr
-		}
-		f.journal = nil
-		if err == nil {
-			err = os.Remove(JournalPath(f.path))
-		}
+	if f.journalOpen && err == nil {
+		err = f.store.RemoveJournal()
 	}
-	if rerr := f.lock.release(); err == nil {
-		err = rerr
+	f.journalOpen = false
+	if cerr := f.store.Close(); err == nil {
+		err = cerr
 	}
-	f.lock = nil
+	f.locked = false
 	return err
 }
 

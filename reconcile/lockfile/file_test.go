@@ -76,7 +76,7 @@ func TestJournalReplayAfterCrash(t *testing.T) {
 	must(t, f.Record(Entry{Op: OpMembers, Address: "group/c/g", Added: map[string]string{"phone:91": "m1", "user:u": "u"}}))
 	must(t, f.Record(Entry{Op: OpMembers, Address: "group/c/g", Removed: []string{"user:u"}}))
 	want, _ := Marshal(f.State())
-	f.lock.release() // the process dies: no checkpoint, the journal stays
+	die(f) // the process dies: no checkpoint, the journal stays
 
 	// A torn last line (a crash in the middle of an append) is dropped.
 	j, err := os.OpenFile(JournalPath(path), os.O_APPEND|os.O_WRONLY, 0)
@@ -96,7 +96,7 @@ func TestJournalReplayAfterCrash(t *testing.T) {
 	}
 	// Appending after a torn line cuts it off first.
 	must(t, again.Record(Entry{Op: OpCreated, Address: "group/c/g", ID: "gid2"}))
-	again.lock.release()
+	die(again)
 	third, err := Load(path)
 	must(t, err)
 	if third.State().Groups["group/c/g"].GroupID != "gid2" {
@@ -150,7 +150,7 @@ func TestDamagedFilesAreReportedAndKept(t *testing.T) {
 		f.Init("sandbox")
 		must(t, f.Record(Entry{Op: OpPut, Address: "group/c/g", Group: sampleGroup()}))
 		must(t, f.Record(Entry{Op: OpCreated, Address: "group/c/g", ID: "gid"}))
-		f.lock.release()
+		die(f)
 		data, _ := os.ReadFile(JournalPath(path))
 		broken := strings.Replace(string(data), `"gid"`, `"gix"`, 1)
 		must(t, os.WriteFile(JournalPath(path), []byte(broken), 0o644))
@@ -311,7 +311,7 @@ func TestReplayedJournalIsFoldedByCheckpointOnly(t *testing.T) {
 	f, err := Open(path, 0, "test")
 	must(t, err)
 	must(t, f.Record(Entry{Op: OpCreated, Address: "group/acme/two", ID: "g-2"}))
-	f.lock.release() // the process dies: the journal stays
+	die(f) // the process dies: the journal stays
 	lockBefore, _ := os.ReadFile(path)
 	journalBefore, _ := os.ReadFile(JournalPath(path))
 
@@ -370,7 +370,7 @@ func TestRebind(t *testing.T) {
 	serial := f.State().Serial
 	must(t, f.Rebind("sandbox:other"))
 	must(t, f.Record(Entry{Op: OpCreated, Address: "group/acme/two", ID: "g-2"}))
-	f.lock.release() // the process dies: the journal stays
+	die(f) // the process dies: the journal stays
 
 	again, err := Load(path)
 	must(t, err)
@@ -407,4 +407,13 @@ func TestFormat1IsRewrittenByAWriteOnly(t *testing.T) {
 	if data, _ := os.ReadFile(path); string(data) != want {
 		t.Errorf("written as:\n%s\nwant\n%s", data, want)
 	}
+}
+
+// die leaves f as a killed process would: its lock released, its journal
+// as written, nothing checkpointed.
+func die(f *File) {
+	d := f.store.(*disk)
+	d.lock.release()
+	d.lock = nil
+	_ = d.closeJournal()
 }

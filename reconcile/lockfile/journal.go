@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io/fs"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -49,19 +47,6 @@ func journalLine(v any) ([]byte, error) {
 	line = fmt.Appendf(line, "%08x ", crc32.ChecksumIEEE(data))
 	line = append(line, data...)
 	return append(line, '\n'), nil
-}
-
-// readJournal reads and verifies a journal. A missing or empty file gives
-// nil. A damaged line other than a torn last one is an error naming it.
-func readJournal(path string) (*journalContent, error) {
-	data, err := readBounded(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read journal: %w", err)
-	}
-	return parseJournal(path, data)
 }
 
 // parseJournal verifies journal content; name is used in error messages.
@@ -185,75 +170,3 @@ func verifyLine(line []byte) ([]byte, error) {
 	}
 	return payload, nil
 }
-
-// journalWriter appends lines to an open journal. It does not sync them:
-// File does, once for every line appended while the previous sync ran
-// (group commit, see File.Record).
-type journalWriter struct {
-	f    *os.File
-	size int64
-}
-
-// syncFile makes a journal's content durable: a variable so that tests can
-// slow it down or make it fail.
-var syncFile = (*os.File).Sync
-
-// createJournal starts a new journal holding only its header, and syncs
-// the directory so that the file survives a crash; the sync of the first
-// entry appended covers the header. Like every journal open, it refuses a
-// symlink or a file that is not regular (nolink.go).
-func createJournal(path string, h journalHeader) (*journalWriter, error) {
-	f, err := openRegular(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	w := &journalWriter{f: f}
-	if err := w.reset(h); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return w, syncDir(path)
-}
-
-// continueJournal reopens a replayed journal for appending, cutting off a
-// torn last line first.
-func continueJournal(path string, good int64) (*journalWriter, error) {
-	f, err := openRegular(path, os.O_RDWR, 0)
-	if err != nil {
-		return nil, err
-	}
-	if err := f.Truncate(good); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if _, err := f.Seek(good, 0); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &journalWriter{f: f, size: good}, nil
-}
-
-// write appends one line, unsynced.
-func (w *journalWriter) write(line []byte) error {
-	n, err := w.f.Write(line)
-	w.size += int64(n)
-	return err
-}
-
-// reset empties the journal and writes a new header, unsynced.
-func (w *journalWriter) reset(h journalHeader) error {
-	if err := w.f.Truncate(0); err != nil {
-		return err
-	}
-	if _, err := w.f.Seek(0, 0); err != nil {
-		return err
-	}
-	w.size = 0
-	line, err := journalLine(h)
-	if err != nil {
-		return err
-	}
-	return w.write(line)
-}
-
-func (w *journalWriter) close() error { return w.f.Close() }

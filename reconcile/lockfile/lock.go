@@ -26,10 +26,12 @@ func (h Holder) String() string {
 type LockedError struct {
 	Path   string
 	Holder Holder
+	// Released says what frees the lock when its holder dies.
+	Released string
 }
 
 func (e *LockedError) Error() string {
-	return fmt.Sprintf("%s is locked by %s: wait for it to finish, or pass --lock-timeout to wait (the kernel releases the lock when that process ends, even if it was killed)", e.Path, e.Holder)
+	return fmt.Sprintf("%s is locked by %s: wait for it to finish, or pass --lock-timeout to wait (%s)", e.Path, e.Holder, e.Released)
 }
 
 // lock is an exclusive lock on the file beside the lockfile: flock on
@@ -70,7 +72,8 @@ func acquireLock(path string, timeout time.Duration, command string) (*lock, err
 		if time.Now().After(deadline) {
 			// A holder that has not yet written its details, or one on
 			// Windows (where a locked file cannot be read), shows as empty.
-			return nil, &LockedError{Path: path, Holder: readHolder(path)}
+			return nil, &LockedError{Path: path, Holder: readHolder(path),
+				Released: "the kernel releases the lock when that process ends, even if it was killed"}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

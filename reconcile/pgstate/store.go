@@ -1,0 +1,334 @@
+package pgstate
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/genuin/genuinctl/reconcile/lockfile"
+)
+
+// Store is a lockfile.Storage in a PostgreSQL database: one project's
+// lockfile content and journal as rows of the tables migrations create,
+// written over one connection. The writers' lock is a session advisory
+// lock on that connection, which the server releases when the connection
+// ends, however the runner ends.
+//
+// Durability is the database's: every write is one transaction, committed
+// with synchronous_commit on before the call returns. A Sync inserts every
+// line appended since the last one in a single statement: one round trip
+// for all the results concurrent workers recorded meanwhile (group
+// commit, as the lockfile's journal has).
+type Store struct {
+	cfg  *Config
+	conn *pgx.Conn
+	// locked says this Store holds the project's advisory lock.
+	locked bool
+
+	// mu guards pending and next: Append runs during a Sync.
+	mu sync.Mutex
+	// pending are the lines appended since the last Sync, numbered from
+	// next-len(pending).
+	pending [][]byte
+	next    int64
+	// rowEnds are the end offsets, in the journal Read returned, of its
+	// rows, for ContinueJournal.
+	rowEnds []int64
+	rowSeqs []int64
+
+	roundTrips atomic.Int64
+}
+
+// New returns a Store for the state cfg names; it connects on first use.
+func New(cfg *Config) *Store { return &Store{cfg: cfg} }
+
+// opTimeout bounds one database call: a checkpoint writes a 70 MB
+// lockfile at 20,000 groups.
+const opTimeout = 5 * time.Minute
+
+// Name is the URL without its password, with its project.
+func (s *Store) Name() string { return s.cfg.String() }
+
+// JournalName names the journal's rows.
+func (s *Store) JournalName() string { return s.cfg.String() + " (journal)" }
+
+// RoundTrips is the number of statements this Store sent.
+func (s *Store) RoundTrips() int64 { return s.roundTrips.Load() }
+
+// connect opens the connection, once.
+func (s *Store) connect(ctx context.Context) error {
+	if s.conn != nil {
+		return nil
+	}
+	conn, err := pgx.ConnectConfig(ctx, s.cfg.conn)
+	if err != nil {
+		return s.fail("connect to", err)
+	}
+	s.conn = conn
+	return nil
+}
+
+// fail wraps a database error: it names the state and never quotes the
+// password, wherever the password came from.
+func (s *Store) fail(op string, err error) error {
+	msg := fmt.Sprintf("%s %s: %v", op, s.Name(), err)
+	if p := s.cfg.conn.Password; len(p) >= 4 {
+		msg = strings.ReplaceAll(msg, p, "********")
+	}
+	return &dbError{msg: msg, err: err}
+}
+
+// dbError is a database error with its message redacted.
+type dbError struct {
+	msg string
+	err error
+}
+
+func (e *dbError) Error() string { return e.msg }
+func (e *dbError) Unwrap() error { return e.err }
+
+// call runs one database call with a bounded context, after connecting.
+func (s *Store) call(op string, fn func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	s.roundTrips.Add(1)
+	if err := fn(ctx); err != nil {
+		return s.fail(op, err)
+	}
+	return nil
+}
+
+// lockKey is the project's advisory lock key.
+func (s *Store) lockKey() int64 {
+	sum := sha256.Sum256([]byte("genuinctl state " + s.cfg.Project))
+	return int64(binary.BigEndian.Uint64(sum[:8]))
+}
+
+// lockPoll is how often Lock tries again while another runner holds the
+// lock.
+const lockPoll = 100 * time.Millisecond
+
+// Lock creates or migrates the schema, then takes the project's advisory
+// lock, waiting up to timeout, and records the holder for the error of
+// the runners it keeps out.
+func (s *Store) Lock(timeout time.Duration, command string) error {
+	if err := s.call("migrate the state schema in", func(ctx context.Context) error { return migrate(ctx, s.conn) }); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		var ok bool
+		err := s.call("lock", func(ctx context.Context) error {
+			return s.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, s.lockKey()).Scan(&ok)
+		})
+		if err != nil {
+			return err
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			return &lockfile.LockedError{Path: s.Name(), Holder: s.holder(),
+				Released: "the database releases the lock when that runner's connection ends, even if it was killed"}
+		}
+		time.Sleep(lockPoll)
+	}
+	s.locked = true
+	host, _ := os.Hostname()
+	return s.call("record the lock's holder in", func(ctx context.Context) error {
+		_, err := s.conn.Exec(ctx, `INSERT INTO genuinctl.holders (project, pid, host, command, started_at, backend_pid)
+			VALUES ($1, $2, $3, $4, $5, pg_backend_pid())
+			ON CONFLICT (project) DO UPDATE SET pid = excluded.pid, host = excluded.host,
+				command = excluded.command, started_at = excluded.started_at, backend_pid = excluded.backend_pid`,
+			s.cfg.Project, os.Getpid(), host, command, time.Now().UTC().Truncate(time.Second))
+		return err
+	})
+}
+
+// holder is who holds the project's lock: the holders row of the session
+// that holds it, if it wrote one yet (empty otherwise).
+func (s *Store) holder() lockfile.Holder {
+	var h lockfile.Holder
+	_ = s.call("read the lock's holder in", func(ctx context.Context) error {
+		err := s.conn.QueryRow(ctx, `SELECT h.pid, h.host, h.command, h.started_at FROM genuinctl.holders h
+			WHERE h.project = $1 AND EXISTS (SELECT 1 FROM pg_locks l
+				WHERE l.locktype = 'advisory' AND l.granted AND l.pid = h.backend_pid)`,
+			s.cfg.Project).Scan(&h.PID, &h.Host, &h.Command, &h.Started)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	return h
+}
+
+// Read reads the lockfile's content and the journal in one snapshot, so
+// that a checkpoint committed meanwhile is seen whole or not at all. A
+// database without the schema holds no state: Read creates nothing.
+func (s *Store) Read() (lockfile.Stored, error) {
+	var st lockfile.Stored
+	s.rowSeqs, s.rowEnds = nil, nil
+	err := s.call("read the state from", func(ctx context.Context) error {
+		return pgx.BeginTxFunc(ctx, s.conn, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+			if v, err := schemaVersion(ctx, tx); err != nil || v == 0 {
+				return err
+			}
+			var data []byte
+			switch err := tx.QueryRow(ctx, `SELECT lockfile FROM genuinctl.states WHERE project = $1`, s.cfg.Project).Scan(&data); {
+			case err == nil:
+				if data == nil {
+					data = []byte{} // an empty row is a lockfile still, a damaged one
+				}
+				st.Lockfile = data
+			case !errors.Is(err, pgx.ErrNoRows):
+				return err
+			}
+			rows, err := tx.Query(ctx, `SELECT seq, line FROM genuinctl.journal WHERE project = $1 ORDER BY seq`, s.cfg.Project)
+			if err != nil {
+				return err
+			}
+			var journal bytes.Buffer
+			var seq int64
+			var line []byte
+			_, err = pgx.ForEachRow(rows, []any{&seq, &line}, func() error {
+				journal.Write(line)
+				s.rowSeqs = append(s.rowSeqs, seq)
+				s.rowEnds = append(s.rowEnds, int64(journal.Len()))
+				return nil
+			})
+			if len(s.rowSeqs) > 0 {
+				st.Journal = journal.Bytes()
+			}
+			return err
+		})
+	})
+	return st, err
+}
+
+// CreateJournal replaces any journal with the header line.
+func (s *Store) CreateJournal(header []byte) error { return s.ResetJournal(header) }
+
+// ContinueJournal continues the journal Read returned, first deleting the
+// rows that end past good: a line whose row lacks its newline (written by
+// hand: genuinctl writes whole lines) is dropped as a torn line is.
+func (s *Store) ContinueJournal(good int64) error {
+	last := int64(-1)
+	for i, end := range s.rowEnds {
+		if end <= good {
+			last = s.rowSeqs[i]
+		}
+	}
+	s.mu.Lock()
+	s.next = last + 1
+	s.mu.Unlock()
+	return s.call("continue the journal in", func(ctx context.Context) error {
+		_, err := s.conn.Exec(ctx, `DELETE FROM genuinctl.journal WHERE project = $1 AND seq > $2`, s.cfg.Project, last)
+		return err
+	})
+}
+
+// Append queues a line for the next Sync.
+func (s *Store) Append(line []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pending = append(s.pending, bytes.Clone(line))
+	s.next++
+	return nil
+}
+
+// Sync inserts every line appended since the last Sync, in one statement
+// and one transaction.
+func (s *Store) Sync() error {
+	s.mu.Lock()
+	lines := s.pending
+	first := s.next - int64(len(lines))
+	s.pending = nil
+	s.mu.Unlock()
+	if len(lines) == 0 {
+		return nil
+	}
+	seqs := make([]int64, len(lines))
+	for i := range seqs {
+		seqs[i] = first + int64(i)
+	}
+	return s.call("write the journal in", func(ctx context.Context) error {
+		_, err := s.conn.Exec(ctx, `INSERT INTO genuinctl.journal (project, seq, line)
+			SELECT $1, seq, line FROM unnest($2::bigint[], $3::bytea[]) AS t(seq, line)`,
+			s.cfg.Project, seqs, lines)
+		return err
+	})
+}
+
+// ResetJournal deletes the journal's rows and the lines not yet synced
+// (a checkpoint holds them), and writes the header row, in one
+// transaction.
+func (s *Store) ResetJournal(header []byte) error {
+	s.mu.Lock()
+	s.pending, s.next = nil, 1
+	s.mu.Unlock()
+	return s.call("reset the journal in", func(ctx context.Context) error {
+		return pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `DELETE FROM genuinctl.journal WHERE project = $1`, s.cfg.Project); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO genuinctl.journal (project, seq, line) VALUES ($1, 0, $2)`, s.cfg.Project, header)
+			return err
+		})
+	})
+}
+
+// WriteState replaces the project's lockfile content in one statement.
+func (s *Store) WriteState(data []byte) error {
+	return s.call("write the state to", func(ctx context.Context) error {
+		_, err := s.conn.Exec(ctx, `INSERT INTO genuinctl.states (project, lockfile) VALUES ($1, $2)
+			ON CONFLICT (project) DO UPDATE SET lockfile = excluded.lockfile, written_at = now()`, s.cfg.Project, data)
+		return err
+	})
+}
+
+// RemoveJournal deletes the journal's rows.
+func (s *Store) RemoveJournal() error {
+	s.mu.Lock()
+	s.pending = nil
+	s.mu.Unlock()
+	return s.call("remove the journal from", func(ctx context.Context) error {
+		_, err := s.conn.Exec(ctx, `DELETE FROM genuinctl.journal WHERE project = $1`, s.cfg.Project)
+		return err
+	})
+}
+
+// Close removes the holder's row, if this Store holds the lock, and ends
+// the connection, which releases the lock.
+func (s *Store) Close() error {
+	if s.conn == nil {
+		return nil
+	}
+	var err error
+	if s.locked {
+		err = s.call("release the lock of", func(ctx context.Context) error {
+			_, err := s.conn.Exec(ctx, `DELETE FROM genuinctl.holders WHERE project = $1 AND backend_pid = pg_backend_pid()`, s.cfg.Project)
+			return err
+		})
+		s.locked = false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if cerr := s.conn.Close(ctx); err == nil && cerr != nil {
+		err = s.fail("disconnect from", cerr)
+	}
+	s.conn = nil
+	return err
+}

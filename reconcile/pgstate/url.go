@@ -1,0 +1,109 @@
+package pgstate
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// DefaultProject is the project a state URL without ?project= names.
+const DefaultProject = "default"
+
+// projectPattern is what a project name may be: it appears in messages
+// and keys, so plain and short.
+var projectPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+
+// IsURL reports whether a --state value names a PostgreSQL database rather
+// than a lockfile's path.
+func IsURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Config is a parsed state URL: the connection as libpq would make it
+// (pgx reads the same URL parameters and environment variables, PGPASSWORD
+// and the passfile among them) and the project, one state among many in
+// the database.
+type Config struct {
+	// Project is the ?project= parameter, DefaultProject when absent.
+	Project string
+	// PasswordInURL says the URL itself carries a password (in its user
+	// part or a password parameter).
+	PasswordInURL bool
+	display       string
+	conn          *pgx.ConnConfig
+}
+
+// ParseURL parses a state URL: postgres://[USER@]HOST[:PORT]/DB[?PARAMS],
+// where PARAMS are libpq's (sslmode, sslrootcert, connect_timeout, ...)
+// plus project=NAME. Its errors never quote a password.
+func ParseURL(raw string) (*Config, error) {
+	if !IsURL(raw) {
+		return nil, fmt.Errorf("a PostgreSQL state is a postgres:// URL")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url's errors quote the whole URL, password and all.
+		return nil, fmt.Errorf("the state URL is not a valid URL (postgres://USER@HOST:PORT/DB?sslmode=...&project=NAME)")
+	}
+	c := &Config{Project: DefaultProject}
+	q := u.Query()
+	if p, ok := q["project"]; ok {
+		if len(p) != 1 || !projectPattern.MatchString(p[0]) {
+			return nil, fmt.Errorf("the state URL's project must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit")
+		}
+		c.Project = p[0]
+		q.Del("project")
+	}
+	_, hasPassword := u.User.Password()
+	c.PasswordInURL = hasPassword || q.Has("password")
+	u.RawQuery = q.Encode()
+	if c.conn, err = pgx.ParseConfig(u.String()); err != nil {
+		return nil, fmt.Errorf("the state URL is not a valid PostgreSQL URL: %s", redact(err.Error(), u))
+	}
+	// Each commit the journal waits for must be on disk, whatever the
+	// server's default.
+	c.conn.RuntimeParams["synchronous_commit"] = "on"
+	c.conn.RuntimeParams["application_name"] = "genuinctl"
+	c.display = display(u, c.Project)
+	return c, nil
+}
+
+// Password is the password the connection uses, wherever it comes from
+// (the URL, PGPASSWORD, a passfile): for a redactor of output.
+func (c *Config) Password() string { return c.conn.Password }
+
+// String is the URL without its password and secret parameters, with its
+// project: how messages name the state.
+func (c *Config) String() string { return c.display }
+
+// display renders u without secrets, with the project.
+func display(u *url.URL, project string) string {
+	d := *u
+	if d.User != nil {
+		d.User = url.User(d.User.Username())
+	}
+	q := d.Query()
+	for _, secret := range []string{"password", "sslpassword"} {
+		q.Del(secret)
+	}
+	q.Set("project", project)
+	d.RawQuery = q.Encode()
+	return d.String()
+}
+
+// redact removes the URL's password from msg.
+func redact(msg string, u *url.URL) string {
+	secrets := []string{u.Query().Get("password"), u.Query().Get("sslpassword")}
+	if p, ok := u.User.Password(); ok {
+		secrets = append(secrets, p, url.QueryEscape(p), url.PathEscape(p))
+	}
+	for _, s := range secrets {
+		if s != "" {
+			msg = strings.ReplaceAll(msg, s, "********")
+		}
+	}
+	return msg
+}
