@@ -20,6 +20,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/genuin/genuinctl/internal/pgtest"
 	"github.com/genuin/genuinctl/internal/sandbox"
 	"github.com/genuin/genuinctl/reconcile/lockfile"
 )
@@ -42,6 +43,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	pgtest.StopShared()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
