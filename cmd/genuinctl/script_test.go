@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,14 +51,38 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs testdata/script/*.txtar: each drives the real genuinctl
 // binary against a sandbox served over loopback and checks the sandbox's
-// own state, not the lockfile's beliefs. Every script runs twice: with
-// apply one change at a time, and 32 at a time (a script's own
-// --parallelism, given after, wins).
+// own state, not the lockfile's beliefs. Every script runs three times:
+// with apply one change at a time, 32 at a time (a script's own
+// --parallelism, given after, wins), and 32 at a time with the state in
+// PostgreSQL: $GENUIN_STATE names a project of its own in a database of
+// the test server, and the condition [pgstate] holds (a script that reads
+// the lockfile's files skips that run, saying why, or runs it apart).
 func TestScripts(t *testing.T) {
 	for _, parallelism := range []int{1, 32} {
 		t.Run(fmt.Sprintf("parallelism=%d", parallelism), func(t *testing.T) {
-			runScripts(t, applyWrapper(t, parallelism))
+			runScripts(t, applyWrapper(t, parallelism), nil)
 		})
+	}
+	t.Run("state=postgres", func(t *testing.T) {
+		srv := pgtest.Require(t)
+		runScripts(t, applyWrapper(t, 32), &scriptState{srv: srv, url: srv.NewDatabase(t)})
+	})
+}
+
+// scriptState is the PostgreSQL state the scripts of a run share, each in
+// a project of its own.
+type scriptState struct {
+	srv      *pgtest.Server
+	url      string
+	projects atomic.Int64
+}
+
+// setup gives a script its project, and the password in PGPASSWORD.
+func (s *scriptState) setup(e *testscript.Env) {
+	e.Setenv("GENUIN_STATE", fmt.Sprintf("%s&project=script-%d", s.url, s.projects.Add(1)))
+	for _, kv := range s.srv.Env() {
+		name, value, _ := strings.Cut(kv, "=")
+		e.Setenv(name, value)
 	}
 }
 
@@ -76,7 +101,7 @@ exec %q "$@"
 	return dir
 }
 
-func runScripts(t *testing.T, bin string) {
+func runScripts(t *testing.T, bin string, state *scriptState) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -87,11 +112,20 @@ func runScripts(t *testing.T, bin string) {
 			e.Setenv("PATH", bin+string(os.PathListSeparator)+e.Getenv("PATH"))
 			e.Setenv("REPO", root)
 			e.Setenv("NO_COLOR", "1")
+			if state != nil {
+				state.setup(e)
+			}
 			e.Values[faultsKey{}] = newScriptedFaults()
 			e.Values[transcriptKey{}] = &bytes.Buffer{}
 			given := contents(e.T(), e.WorkDir)
 			e.Defer(func() { checkNoSecrets(e, given) })
 			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "pgstate" {
+				return state != nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"sandbox": cmdSandbox,
@@ -287,20 +321,28 @@ func checkNoSecrets(e *testscript.Env, given map[string]string) {
 }
 
 // cmdChatID reads a group's chat_id into a variable from spec/genuin.lock,
-// the lockfile of "-f spec":
+// the lockfile of "-f spec", or from the state $GENUIN_STATE names:
 //
 //	chatid ADDRESS VAR
 func cmdChatID(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: chatid ADDRESS VAR")
 	}
+	if ts.Getenv("GENUIN_STATE") != "" {
+		ts.Check(ts.Exec("genuinctl", "state", "show", args[0]))
+		var g struct {
+			ChatID string `json:"chat_id"`
+		}
+		ts.Check(json.Unmarshal([]byte(ts.ReadFile("stdout")), &g))
+		ts.Setenv(args[1], g.ChatID)
+		return
+	}
 	lf, err := lockfile.Load(ts.MkAbs("spec/genuin.lock"))
 	ts.Check(err)
-	g := lf.State().Groups[args[0]]
-	if g == nil {
+	if lf.State() == nil || lf.State().Groups[args[0]] == nil {
 		ts.Fatalf("%s is not in the lockfile", args[0])
 	}
-	ts.Setenv(args[1], g.ChatID)
+	ts.Setenv(args[1], lf.State().Groups[args[0]].ChatID)
 }
 
 func startSandbox(ts *testscript.TestScript, args []string) {
