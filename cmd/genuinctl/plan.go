@@ -9,6 +9,7 @@ import (
 
 	"github.com/genuin/genuinctl/reconcile"
 	"github.com/genuin/genuinctl/reconcile/lockfile"
+	"github.com/genuin/genuinctl/reconcile/pgstate"
 	"github.com/genuin/genuinctl/reconcile/render"
 )
 
@@ -119,7 +120,7 @@ spec wins.
 				return withCode(exitError, err)
 			}
 			if o.out != "" {
-				fmt.Fprintf(e.stdout, "Saved the plan to %s: \"%s\" performs exactly these changes.\n", o.out, applySavedCommand(o.out, lf.Path()))
+				fmt.Fprintf(e.stdout, "Saved the plan to %s: \"%s\" performs exactly these changes.\n", o.out, applySavedCommand(o.out, &o.lock, lf.Path()))
 			}
 			if err := o.limits.check(e, p, lf.State()); err != nil && o.detailedExitCode {
 				return err
@@ -169,14 +170,18 @@ func (o *planOptions) namespace(e *env, st *lockfile.State) string {
 	return lockfile.LineageFor(ep)
 }
 
-// applySavedCommand is the command that applies a saved plan to the
-// lockfile it was made against: "apply PLANFILE" finds genuin.lock in the
-// current directory unless told otherwise.
-func applySavedCommand(planFile, lockPath string) string {
-	if filepath.Clean(lockPath) == lockfileName {
+// applySavedCommand is the command that applies a saved plan to the state
+// it was made against, named by statePath: "apply PLANFILE" finds
+// genuin.lock in the current directory, or the state $GENUIN_STATE names,
+// unless told otherwise.
+func applySavedCommand(planFile string, lock *lockOptions, statePath string) string {
+	switch {
+	case lock.state != "" && pgstate.IsURL(statePath):
+		return "genuinctl apply " + planFile + " --state '" + statePath + "'"
+	case pgstate.IsURL(statePath), filepath.Clean(statePath) == lockfileName:
 		return "genuinctl apply " + planFile
 	}
-	return "genuinctl apply " + planFile + " --lockfile " + lockPath
+	return "genuinctl apply " + planFile + " --lockfile " + statePath
 }
 
 // lineageOf is the lockfile's lineage, or "" without one: masked phones in
