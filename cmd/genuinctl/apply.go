@@ -260,7 +260,7 @@ func runApply(ctx context.Context, e *env, o *applyOptions) error {
 	applyErr := reconcile.Apply(ctx, plan, lf, conn.client, view, reconcile.ApplyOptions{Parallelism: o.pacing.parallelism})
 	view.Stop()
 	if err := lf.Close(); err != nil {
-		applyErr = multierror.Append(applyErr, fmt.Errorf("checkpoint %s: %w (the journal beside it still holds every result: fix the cause and run apply again to fold it in)", lf.Path(), err))
+		applyErr = multierror.Append(applyErr, fmt.Errorf("checkpoint %s: %w (its journal still holds every result: fix the cause and run apply again to fold it in)", lf.Path(), err))
 	}
 	return reportApply(e, human, notes, lf, view, conn.client.Calls(), resumed, plan.LeftOut, applyErr)
 }

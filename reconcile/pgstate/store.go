@@ -72,16 +72,17 @@ func (s *Store) connect(ctx context.Context) error {
 	}
 	conn, err := pgx.ConnectConfig(ctx, s.cfg.conn)
 	if err != nil {
-		return s.fail("connect to", err)
+		return s.fail("connect to "+s.Name(), err)
 	}
 	s.conn = conn
 	return nil
 }
 
-// fail wraps a database error: it names the state and never quotes the
-// password, wherever the password came from.
+// fail wraps a database error with what was being done, never quoting
+// the password, wherever the password came from. Only a failed connect
+// names the state: a File names it in every error of the calls it makes.
 func (s *Store) fail(op string, err error) error {
-	msg := fmt.Sprintf("%s %s: %v", op, s.Name(), err)
+	msg := fmt.Sprintf("%s: %v", op, err)
 	if p := s.cfg.conn.Password; len(p) >= 4 {
 		msg = strings.ReplaceAll(msg, p, "********")
 	}
@@ -125,7 +126,7 @@ const lockPoll = 100 * time.Millisecond
 // lock, waiting up to timeout, and records the holder for the error of
 // the runners it keeps out.
 func (s *Store) Lock(timeout time.Duration, command string) error {
-	if err := s.call("migrate the state schema in", func(ctx context.Context) error { return migrate(ctx, s.conn) }); err != nil {
+	if err := s.call("migrate the state schema", func(ctx context.Context) error { return migrate(ctx, s.conn) }); err != nil {
 		return err
 	}
 	deadline := time.Now().Add(timeout)
@@ -148,7 +149,7 @@ func (s *Store) Lock(timeout time.Duration, command string) error {
 	}
 	s.locked = true
 	host, _ := os.Hostname()
-	return s.call("record the lock's holder in", func(ctx context.Context) error {
+	return s.call("record the lock's holder", func(ctx context.Context) error {
 		_, err := s.conn.Exec(ctx, `INSERT INTO genuinctl.holders (project, pid, host, command, started_at, backend_pid)
 			VALUES ($1, $2, $3, $4, $5, pg_backend_pid())
 			ON CONFLICT (project) DO UPDATE SET pid = excluded.pid, host = excluded.host,
@@ -162,7 +163,7 @@ func (s *Store) Lock(timeout time.Duration, command string) error {
 // that holds it, if it wrote one yet (empty otherwise).
 func (s *Store) holder() lockfile.Holder {
 	var h lockfile.Holder
-	_ = s.call("read the lock's holder in", func(ctx context.Context) error {
+	_ = s.call("read the lock's holder", func(ctx context.Context) error {
 		err := s.conn.QueryRow(ctx, `SELECT h.pid, h.host, h.command, h.started_at FROM genuinctl.holders h
 			WHERE h.project = $1 AND EXISTS (SELECT 1 FROM pg_locks l
 				WHERE l.locktype = 'advisory' AND l.granted AND l.pid = h.backend_pid)`,
@@ -181,7 +182,7 @@ func (s *Store) holder() lockfile.Holder {
 func (s *Store) Read() (lockfile.Stored, error) {
 	var st lockfile.Stored
 	s.rowSeqs, s.rowEnds = nil, nil
-	err := s.call("read the state from", func(ctx context.Context) error {
+	err := s.call("read the state", func(ctx context.Context) error {
 		return pgx.BeginTxFunc(ctx, s.conn, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 			if v, err := schemaVersion(ctx, tx); err != nil || v == 0 {
 				return err
@@ -234,7 +235,7 @@ func (s *Store) ContinueJournal(good int64) error {
 	s.mu.Lock()
 	s.next = last + 1
 	s.mu.Unlock()
-	return s.call("continue the journal in", func(ctx context.Context) error {
+	return s.call("continue the journal", func(ctx context.Context) error {
 		_, err := s.conn.Exec(ctx, `DELETE FROM genuinctl.journal WHERE project = $1 AND seq > $2`, s.cfg.Project, last)
 		return err
 	})
@@ -264,7 +265,7 @@ func (s *Store) Sync() error {
 	for i := range seqs {
 		seqs[i] = first + int64(i)
 	}
-	return s.call("write the journal in", func(ctx context.Context) error {
+	return s.call("write the journal", func(ctx context.Context) error {
 		_, err := s.conn.Exec(ctx, `INSERT INTO genuinctl.journal (project, seq, line)
 			SELECT $1, seq, line FROM unnest($2::bigint[], $3::bytea[]) AS t(seq, line)`,
 			s.cfg.Project, seqs, lines)
@@ -279,7 +280,7 @@ func (s *Store) ResetJournal(header []byte) error {
 	s.mu.Lock()
 	s.pending, s.next = nil, 1
 	s.mu.Unlock()
-	return s.call("reset the journal in", func(ctx context.Context) error {
+	return s.call("reset the journal", func(ctx context.Context) error {
 		return pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `DELETE FROM genuinctl.journal WHERE project = $1`, s.cfg.Project); err != nil {
 				return err
@@ -292,7 +293,7 @@ func (s *Store) ResetJournal(header []byte) error {
 
 // WriteState replaces the project's lockfile content in one statement.
 func (s *Store) WriteState(data []byte) error {
-	return s.call("write the state to", func(ctx context.Context) error {
+	return s.call("write the state", func(ctx context.Context) error {
 		_, err := s.conn.Exec(ctx, `INSERT INTO genuinctl.states (project, lockfile) VALUES ($1, $2)
 			ON CONFLICT (project) DO UPDATE SET lockfile = excluded.lockfile, written_at = now()`, s.cfg.Project, data)
 		return err
@@ -304,7 +305,7 @@ func (s *Store) RemoveJournal() error {
 	s.mu.Lock()
 	s.pending = nil
 	s.mu.Unlock()
-	return s.call("remove the journal from", func(ctx context.Context) error {
+	return s.call("remove the journal", func(ctx context.Context) error {
 		_, err := s.conn.Exec(ctx, `DELETE FROM genuinctl.journal WHERE project = $1`, s.cfg.Project)
 		return err
 	})
@@ -318,7 +319,7 @@ func (s *Store) Close() error {
 	}
 	var err error
 	if s.locked {
-		err = s.call("release the lock of", func(ctx context.Context) error {
+		err = s.call("release the lock", func(ctx context.Context) error {
 			_, err := s.conn.Exec(ctx, `DELETE FROM genuinctl.holders WHERE project = $1 AND backend_pid = pg_backend_pid()`, s.cfg.Project)
 			return err
 		})
@@ -327,7 +328,7 @@ func (s *Store) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if cerr := s.conn.Close(ctx); err == nil && cerr != nil {
-		err = s.fail("disconnect from", cerr)
+		err = s.fail("disconnect", cerr)
 	}
 	s.conn = nil
 	return err
