@@ -79,6 +79,14 @@
 // by member, keeps the lineage, takes the larger serial plus one, and
 // refuses a real conflict (*ConflictError).
 //
+// Storage: a File keeps its bytes, the lockfile's content and the
+// journal's lines, in a Storage: files on disk by default (Load, Open), or
+// anything that keeps the promises Storage lists (LoadStorage,
+// OpenStorage): reconcile/pgstate keeps them in PostgreSQL. Everything
+// above (validation, replay, group commit, checkpoints, the rules of
+// Record) is the File's, the same on every Storage. Pull and File.Push
+// move a state's content between Storages byte for byte.
+//
 // The package imports nothing else of genuinctl's: records keep the applied
 // values of fields as compact JSON keyed by field name, and the reconciler
 // decides what they mean. The shapes it checks mirror

@@ -19,6 +19,9 @@ type Holder struct {
 }
 
 func (h Holder) String() string {
+	if h.PID == 0 {
+		return "another process (which has not written who it is yet)"
+	}
 	return fmt.Sprintf("pid %d on %s (%s), since %s", h.PID, h.Host, h.Command, h.Started.Format(time.RFC3339))
 }
 
