@@ -233,7 +233,8 @@ func newRootCmd(e *env) *cobra.Command {
 YAML files under version control. "plan" diffs the files against the
 lockfile (genuin.lock, beside the spec) with no network and no token;
 "apply" makes the API calls and records every result in the lockfile as it
-arrives.
+arrives. Teams with many runners keep that state in PostgreSQL instead:
+--state postgres://... or $GENUIN_STATE (see "genuinctl state --help").
 
 Quick start, against the embedded sandbox (no account needed):
   genuinctl apply -f examples/quickstart --endpoint sandbox --auto-approve
