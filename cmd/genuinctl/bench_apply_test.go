@@ -10,7 +10,7 @@
 // or one scenario, e.g. -run TestApplyBench/ratelimit. Settings:
 //
 //	GENUINCTL_BENCH_GROUPS  N, default 5000: scenario 1 and 2 run N groups,
-//	                        2 also 4N, 3 runs N/5, 4 runs N/5 and N
+//	                        2 also 4N, 3 runs N/5, 4 runs N/5 and N, 5 N
 //	GENUINCTL_BENCH_RUNS    repetitions of each measurement, default 3
 //	GENUINCTL_BENCH_PARALLELISM  scenario 1's, default 1,8,32,64
 //
@@ -18,6 +18,8 @@
 // min–max. Machines are noisy: compare ratios measured in one run, not
 // figures across machines or days. The sandbox shares the machine's CPUs
 // with genuinctl (and, at 0 ms latency, is a fair part of the work).
+// Scenario 5 (state) also runs a PostgreSQL server (internal/pgtest) on
+// them; without one it is skipped, unless CI=true.
 
 package main
 
@@ -30,6 +32,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,6 +45,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/genuin/genuinctl/internal/pgtest"
 	"github.com/genuin/genuinctl/internal/sandbox"
 	"github.com/genuin/genuinctl/reconcile"
 )
@@ -78,6 +82,7 @@ func TestApplyBench(t *testing.T) {
 	t.Run("overhead", func(t *testing.T) { b.overhead(t, []int{n, 4 * n}) })
 	t.Run("ratelimit", func(t *testing.T) { b.rateLimit(t, max(n/5, 1)) })
 	t.Run("phases", func(t *testing.T) { b.phases(t, []int{max(n/5, 1), n}) })
+	t.Run("state", func(t *testing.T) { b.state(t, n) })
 }
 
 // benchParallelisms reads GENUINCTL_BENCH_PARALLELISM, a comma-separated
@@ -722,6 +727,133 @@ func (b *bench) phases(t *testing.T, sizes []int) {
 	tb.WriteString("\nThe edit replaces one phone member of every tenth group (one update_conversation each: one add, one remove). " +
 		"For reference (measured elsewhere): OpenTofu 1.12 with -parallelism=10 took 9.7 s to create 1,000 objects, 8.0 s for a no-change plan, 9.5 s for a 10% member edit, at 160–210 MB RSS. " + benchRSSNote + "\n")
 	b.logf("%s", tb.String())
+}
+
+// state is scenario 5: N groups at 20 ms latency and parallelism 32, with
+// the state in the lockfile and in PostgreSQL (a fresh database each run,
+// on the pgtest server), alternating which goes first.
+func (b *bench) state(t *testing.T, n int) {
+	srv := pgtest.Require(t)
+	t.Setenv("PGPASSWORD", srv.Password) // measure hands its environment to genuinctl
+	parArgs, label := b.parArgs(32)
+	type row struct {
+		walls, outside, cpus []time.Duration
+		rss                  []int64
+		commits              []float64 // per result, postgres only
+		lastCommits, results int
+	}
+	kinds := []string{"lockfile", "postgres"}
+	rows := map[string]*row{}
+	for _, k := range kinds {
+		rows[k] = &row{}
+	}
+	for i := range b.runs {
+		order := slices.Clone(kinds)
+		if i%2 == 1 {
+			slices.Reverse(order) // so that drift hits both
+		}
+		for _, kind := range order {
+			w := newWorld(t, sandbox.Faults{Latency: benchLatency})
+			specDir := benchSpec(t, w.dir, n, false)
+			args := b.applyArgs(specDir, parArgs...)
+			db := ""
+			if kind == "postgres" {
+				dbURL := srv.NewDatabase(t)
+				db = databaseName(t, dbURL)
+				args = append(args, "--state", dbURL+"&project=bench")
+			}
+			before := xactCommits(t, srv, db)
+			m := w.mustApply(t, nil, args)
+			commits := xactCommits(t, srv, db) - before
+			c := w.cnt.counts()
+			_, err := os.Stat(filepath.Join(specDir, lockfileName))
+			if (err == nil) != (kind == "lockfile") {
+				t.Fatalf("%s state: %s in the spec root: %v", kind, lockfileName, err)
+			}
+			w.close()
+			r := rows[kind]
+			r.walls, r.outside = append(r.walls, m.took), append(r.outside, m.took-c.lastAt.Sub(c.firstAt))
+			r.cpus, r.rss = append(r.cpus, m.cpu), append(r.rss, m.rssKiB)
+			r.results = c.ok
+			if kind == "postgres" {
+				r.commits, r.lastCommits = append(r.commits, float64(commits)/float64(c.ok)), int(commits)
+			}
+			b.logf("  state: %s, run %d: %s, %d results, %d transactions committed", kind, i+1, m.took.Round(time.Millisecond), c.ok, commits)
+		}
+	}
+	lf, pg := rows["lockfile"], rows["postgres"]
+	var tb strings.Builder
+	fmt.Fprintf(&tb, "\n### 5. State: lockfile against PostgreSQL, %d groups, %s latency, parallelism %s\n\n", n, benchLatency, label)
+	tb.WriteString("| state | wall, median (min–max) | outside the request phase, median | CPU time of genuinctl, median | peak RSS MiB, median (min–max) | transactions committed per result, median (min–max) | wall / lockfile's wall, medians |\n|---|---|---|---|---|---|---|\n")
+	for _, k := range kinds {
+		r := rows[k]
+		commits := "—"
+		if r.commits != nil {
+			commits = fmt.Sprintf("%s; last run %d / %d", floatStats(r.commits), r.lastCommits, r.results)
+		}
+		fmt.Fprintf(&tb, "| %s | %s | %s | %s | %s | %s | %.1f%% |\n", k, durStats(r.walls), medianDur(r.outside).Round(time.Millisecond),
+			medianDur(r.cpus).Round(10*time.Millisecond), rssStats(r.rss), commits, 100*float64(medianDur(r.walls))/float64(medianDur(lf.walls)))
+	}
+	pairs := make([]string, b.runs)
+	for i := range pairs {
+		pairs[i] = fmt.Sprintf("%.1f%%", 100*float64(pg.walls[i])/float64(lf.walls[i]))
+	}
+	fmt.Fprintf(&tb, "\nPostgreSQL's wall over the lockfile's, run by run: %s (goal: at most 110%%, on the medians). "+
+		"A result is a request answered 200. Transactions committed are the database's pg_stat_database.xact_commit, "+
+		"read once no session is connected to it: every round trip that commits (journal syncs, checkpoints, locking, the schema), and any autovacuum's. "+
+		"Outside the request phase is the wall time before the first request and after the last answer: start, state read, plan, final checkpoint. "+
+		"The PostgreSQL server (pgtest: fsync and synchronous_commit on, on this machine's disk) shares the %d CPUs. %s\n",
+		strings.Join(pairs, ", "), runtime.NumCPU(), benchRSSNote)
+	b.logf("%s", tb.String())
+}
+
+// databaseName is the database a postgres:// URL names.
+func databaseName(t *testing.T, dbURL string) string {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimPrefix(u.Path, "/")
+}
+
+// xactCommits is the number of transactions committed in database db (0
+// for ""), read once no session is connected to it: a server process
+// reports its counts when it ends.
+func xactCommits(t *testing.T, srv *pgtest.Server, db string) int64 {
+	t.Helper()
+	if db == "" {
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := srv.AdminConn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for {
+		var sessions int
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", db).Scan(&sessions); err != nil {
+			t.Fatal(err)
+		}
+		if sessions == 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var n int64
+	if err := conn.QueryRow(ctx, "SELECT coalesce(sum(xact_commit), 0) FROM pg_stat_database WHERE datname = $1", db).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// floatStats is "median (min–max)" with two decimals.
+func floatStats(fs []float64) string {
+	s := slices.Clone(fs)
+	slices.Sort(s)
+	return fmt.Sprintf("%.2f (%.2f–%.2f)", s[len(s)/2], s[0], s[len(s)-1])
 }
 
 // durStats is "median (min–max)".
