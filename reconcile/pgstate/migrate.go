@@ -15,8 +15,9 @@ const Schema = "genuinctl"
 // one. Each runs once, in the transaction that records it.
 var migrations = []string{
 	// 1: one row per project for the lockfile's content as Marshal renders
-	// it (what "state pull" writes), the journal's checksummed lines (seq 0
-	// is its header), and who holds each project's lock.
+	// it (what "state pull" writes), gzipped; the journal's checksummed
+	// lines, a row for the lines of each commit (seq 0 is its header); and
+	// who holds each project's lock.
 	`CREATE TABLE genuinctl.states (
 		project    text PRIMARY KEY,
 		lockfile   bytea NOT NULL,
