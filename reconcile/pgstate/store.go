@@ -175,10 +175,15 @@ func (s *Store) Lock(timeout time.Duration, command string) error {
 func (s *Store) holder() lockfile.Holder {
 	var h lockfile.Holder
 	_ = s.call("read the lock's holder", func(ctx context.Context) error {
+		// The row of a killed holder stays until the next holder writes
+		// its own: only the session holding this very lock counts.
+		key := uint64(s.lockKey())
 		err := s.conn.QueryRow(ctx, `SELECT h.pid, h.host, h.command, h.started_at FROM genuinctl.holders h
 			WHERE h.project = $1 AND EXISTS (SELECT 1 FROM pg_locks l
-				WHERE l.locktype = 'advisory' AND l.granted AND l.pid = h.backend_pid)`,
-			s.cfg.Project).Scan(&h.PID, &h.Host, &h.Command, &h.Started)
+				WHERE l.locktype = 'advisory' AND l.granted AND l.pid = h.backend_pid
+				AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+				AND l.classid::bigint = $2 AND l.objid::bigint = $3 AND l.objsubid = 1)`,
+			s.cfg.Project, int64(key>>32), int64(key&0xffffffff)).Scan(&h.PID, &h.Host, &h.Command, &h.Started)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
