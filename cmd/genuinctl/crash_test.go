@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/genuin/genuinctl/internal/pgtest"
 	"github.com/genuin/genuinctl/internal/sandbox"
 	"github.com/genuin/genuinctl/reconcile"
 	"github.com/genuin/genuinctl/reconcile/lockfile"
@@ -35,15 +39,27 @@ import (
 //
 //	GENUINCTL_CRASH_GROUPS=500 GENUINCTL_CRASH_KILLS=100 go test ./cmd/genuinctl -run Crash -v -timeout 1h
 //
-// It runs once for each N of GENUINCTL_CRASH_PARALLELISM, a
+// It runs once for each state of GENUINCTL_CRASH_STATE, a comma-separated
+// list of "file" (genuin.lock beside the spec) and "postgres" (a project in
+// a database of its own on the test PostgreSQL server of internal/pgtest,
+// given to every run as --state URL with PGPASSWORD in its environment;
+// skipped where there is no server, a failure under CI=true); unset, both.
+// The harness reads a lockfile directly, and a PostgreSQL state as a user
+// would: "genuinctl state pull" of it into a file, checked the same way.
+//
+// For each state it runs once for each N of GENUINCTL_CRASH_PARALLELISM, a
 // comma-separated list, passing --parallelism N to every apply ("default"
-// passes no flag: the binary's default); unset, it is "1,32", so the
-// default run kills both a sequential apply and one with 32 requests in
-// flight. GENUINCTL_CRASH_GROUPS defaults to 40, or four creates per
-// worker when that is more (128 at 32: each killed run has a full first
-// wave of requests in flight):
+// passes no flag: the binary's default). Unset, it is "1,32" for the file
+// state, so the default run kills both a sequential apply and one with 32
+// requests in flight, and "32" only for the PostgreSQL state, to keep CI
+// time down: 32 in flight is what exercises the database's group commit
+// under kills, and a sequential apply adds little there that the file
+// state does not cover. GENUINCTL_CRASH_GROUPS defaults to 40, or four
+// creates per worker when that is more (128 at 32: each killed run has a
+// full first wave of requests in flight):
 //
 //	GENUINCTL_CRASH_PARALLELISM=default GENUINCTL_CRASH_GROUPS=1000 GENUINCTL_CRASH_KILLS=150 go test ./cmd/genuinctl -run Crash -v -timeout 1h
+//	GENUINCTL_CRASH_STATE=postgres GENUINCTL_CRASH_PARALLELISM=32 GENUINCTL_CRASH_GROUPS=1000 GENUINCTL_CRASH_KILLS=150 go test ./cmd/genuinctl -run Crash -v -timeout 1h
 //
 // Kill points alternate: at a random moment (startup, planning, between
 // requests, while the journal is written) and right after the sandbox
@@ -72,6 +88,8 @@ const (
 	crashCallsPerKill = 20
 	// crashParallelismEnv lists the --parallelism values to run.
 	crashParallelismEnv = "GENUINCTL_CRASH_PARALLELISM"
+	// crashStateEnv lists the states to run with.
+	crashStateEnv = "GENUINCTL_CRASH_STATE"
 )
 
 // crashUsers are seeded, non-avatar users other than the brand system user
@@ -167,10 +185,12 @@ func newSandbox(t *testing.T, cfg sandbox.Config) *sandbox.Server {
 	return srv
 }
 
-// cli runs the genuinctl binary in dir against one endpoint.
+// cli runs the genuinctl binary in dir against one endpoint, with env
+// added to its environment (PGPASSWORD for a PostgreSQL state, say).
 type cli struct {
 	dir      string
 	endpoint string
+	env      []string
 }
 
 // result is the outcome of one genuinctl run.
@@ -209,6 +229,7 @@ func (c cli) start(t *testing.T, args ...string) *process {
 	p.cmd = exec.CommandContext(ctx, filepath.Join(binDir, "genuinctl"), args...)
 	p.cmd.Dir = c.dir
 	p.cmd.Env = append(os.Environ(), "GENUIN_ENDPOINT="+c.endpoint, "GENUIN_TOKEN="+sandbox.DefaultToken, "NO_COLOR=1")
+	p.cmd.Env = append(p.cmd.Env, c.env...) // the last of a name wins
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	p.start = time.Now()
 	if err := p.cmd.Start(); err != nil {
@@ -291,23 +312,45 @@ func envInt(t *testing.T, name string, def int) int {
 // TestCrashConvergence kills genuinctl apply at random moments against a
 // sandbox that loses answers and fails requests, then re-runs it until it
 // converges, and checks the platform's own state: every group exactly once,
-// every member present, nothing the lockfile does not know.
+// every member present, nothing the state does not know.
 func TestCrashConvergence(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and re-runs the real binary many times")
 	}
 	kills := envInt(t, "GENUINCTL_CRASH_KILLS", 8)
-	for _, par := range crashParallelisms(t) {
-		// By default, enough creates for a full first wave in every
-		// killed run, with more left for the runs after.
-		groups := envInt(t, "GENUINCTL_CRASH_GROUPS", max(40, 4*par.workers()))
-		for _, mode := range []sandbox.DuplicateMode{sandbox.DuplicateIdempotent, sandbox.DuplicateError} {
-			t.Run(par.String()+"/"+mode.String(), func(t *testing.T) {
-				t.Parallel()
-				crashConvergence(t, mode, par, groups, kills)
-			})
+	for _, kind := range crashStates(t) {
+		for _, par := range crashParallelisms(t, kind) {
+			// By default, enough creates for a full first wave in every
+			// killed run, with more left for the runs after.
+			groups := envInt(t, "GENUINCTL_CRASH_GROUPS", max(40, 4*par.workers()))
+			for _, mode := range []sandbox.DuplicateMode{sandbox.DuplicateIdempotent, sandbox.DuplicateError} {
+				t.Run(string(kind)+"/"+par.String()+"/"+mode.String(), func(t *testing.T) {
+					t.Parallel()
+					crashConvergence(t, kind, mode, par, groups, kills)
+				})
+			}
 		}
 	}
+}
+
+// crashStates reads GENUINCTL_CRASH_STATE: a comma-separated list of
+// "file" and "postgres"; unset or empty, both.
+func crashStates(t *testing.T) []stateKind {
+	t.Helper()
+	v := strings.TrimSpace(os.Getenv(crashStateEnv))
+	if v == "" {
+		return []stateKind{stateFile, statePostgres}
+	}
+	var out []stateKind
+	for _, f := range strings.Split(v, ",") {
+		switch k := stateKind(strings.TrimSpace(f)); k {
+		case stateFile, statePostgres:
+			out = append(out, k)
+		default:
+			t.Fatalf("%s=%q: want a comma-separated list of %q and %q", crashStateEnv, v, stateFile, statePostgres)
+		}
+	}
+	return out
 }
 
 // parallelism is a --parallelism value to pass to apply; 0 passes no
@@ -340,10 +383,14 @@ func (p parallelism) workers() int {
 }
 
 // crashParallelisms reads GENUINCTL_CRASH_PARALLELISM: a comma-separated
-// list of positive integers or "default"; unset or empty, 1 and 32.
-func crashParallelisms(t *testing.T) []parallelism {
+// list of positive integers or "default"; unset or empty, 1 and 32 for the
+// file state, 32 for the PostgreSQL state.
+func crashParallelisms(t *testing.T, kind stateKind) []parallelism {
 	t.Helper()
 	v := strings.TrimSpace(os.Getenv(crashParallelismEnv))
+	if v == "" && kind == statePostgres {
+		return []parallelism{32}
+	}
 	if v == "" {
 		return []parallelism{1, 32}
 	}
@@ -374,12 +421,12 @@ type crashStats struct {
 	duplicates, unknownPhone int
 }
 
-func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, par parallelism, n, kills int) {
+func crashConvergence(t *testing.T, kind stateKind, mode sandbox.DuplicateMode, par parallelism, n, kills int) {
 	began := time.Now()
 	dir := t.TempDir()
 	groups := crashSpec(n)
 	specDir, communityFile := writeCrashSpec(t, dir, groups)
-	lockPath := filepath.Join(specDir, "genuin.lock") // beside the spec
+	state := newStateRef(t, kind, specDir, "crash")
 	dataFile := filepath.Join(dir, "sandbox.json")
 
 	// Phase 0: create the community on a sandbox without faults.
@@ -388,8 +435,8 @@ func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, par parallelism,
 	sw.srv.Store(srv0)
 	hs := httptest.NewServer(&sw)
 	t.Cleanup(hs.Close)
-	c := cli{dir: dir, endpoint: hs.URL}
-	if r := c.run(t, "apply", "-f", communityFile, "--auto-approve"); r.code != 0 {
+	c := cli{dir: dir, endpoint: hs.URL, env: state.env()}
+	if r := c.run(t, append([]string{"apply", "-f", communityFile, "--auto-approve"}, state.applyArgs()...)...); r.code != 0 {
 		t.Fatalf("phase 0 apply: %s", r)
 	}
 	if err := srv0.Save(); err != nil {
@@ -405,6 +452,7 @@ func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, par parallelism,
 	})
 	sw.srv.Store(srv)
 	apply := append([]string{"apply", "-f", specDir, "--auto-approve", "--max-creates", "0"}, par.args()...)
+	apply = append(apply, state.applyArgs()...)
 
 	var stats crashStats
 	rng := rand.New(rand.NewPCG(crashSeed, uint64(mode)))
@@ -412,10 +460,11 @@ func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, par parallelism,
 	// perCall is the wall time per call, not a call's own duration: with
 	// W requests in flight, about a W-th of it. Refined from the runs below.
 	perCall := (latency + 10*time.Millisecond) / time.Duration(par.workers())
+	lf := state.mustLoad(t, c)
 	for i := range kills {
 		// Kill somewhere within the next few calls of the remaining work,
 		// so that most kill points land in work, not after convergence.
-		calls := remainingCalls(t, specDir, lockPath)
+		calls := remainingCalls(t, specDir, lf.State())
 		window := min(calls, crashCallsPerKill)
 		before := totalRequests(srv.Snapshot())
 		var r result
@@ -452,8 +501,9 @@ func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, par parallelism,
 		default:
 			t.Fatalf("apply (to be killed %s): %s", when, r)
 		}
-		// A killed run never leaves a lockfile or journal that does not load.
-		if _, err := lockfile.Load(lockPath); err != nil {
+		// A killed run never leaves a state or journal that does not load.
+		var err error
+		if lf, err = state.load(t, c); err != nil {
 			t.Fatalf("after a run killed %s: %v", when, err)
 		}
 	}
@@ -465,7 +515,7 @@ func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, par parallelism,
 		stats.runs++
 		switch last.code {
 		case exitOK:
-			last = c.run(t, "plan", "-f", specDir, "--detailed-exitcode")
+			last = c.run(t, append([]string{"plan", "-f", specDir, "--detailed-exitcode"}, state.args()...)...)
 			converged = last.code == exitOK
 		case exitPartial: // some requests failed for good under faults: run again
 		default:
@@ -475,7 +525,7 @@ func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, par parallelism,
 	if !converged {
 		t.Fatalf("no convergence after %d runs; last: %s", crashMaxFinalRuns, last)
 	}
-	checkNoJournal(t, lockPath)
+	state.checkNoJournal(t, c)
 
 	snap := srv.Snapshot()
 	for _, cnt := range snap.Counters {
@@ -483,7 +533,7 @@ func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, par parallelism,
 		stats.lost += cnt.Lost
 		stats.failed += cnt.Statuses["503"]
 	}
-	checkServerState(t, snap, srv.Requests(), lockPath, groups, &stats)
+	checkServerState(t, snap, srv.Requests(), state.mustLoad(t, c).State(), groups, &stats)
 	memberships := 0
 	for _, g := range groups {
 		memberships += len(g.users)
@@ -491,9 +541,9 @@ func crashConvergence(t *testing.T, mode sandbox.DuplicateMode, par parallelism,
 			memberships++
 		}
 	}
-	t.Logf("%s, duplicate_chat_id=%s: %d groups, %d memberships; %d kill points (%d runs killed, %d of them with work left, %d after the sandbox served one of its requests; %d finished first), %d apply runs in all; "+
+	t.Logf("%s state, %s, duplicate_chat_id=%s: %d groups, %d memberships; %d kill points (%d runs killed, %d of them with work left, %d after the sandbox served one of its requests; %d finished first), %d apply runs in all; "+
 		"%d API requests (%d answers lost, %d failed with 503); %d duplicate creates; %d phone members with an unknown id; startup %s, wall time per call %s; wall time %s",
-		par, mode, len(groups), memberships, kills, stats.kills, stats.killsInWork, stats.killsInRequests, stats.selfExits, stats.runs,
+		kind, par, mode, len(groups), memberships, kills, stats.kills, stats.killsInWork, stats.killsInRequests, stats.selfExits, stats.runs,
 		stats.requests, stats.lost, stats.failed, stats.duplicates, stats.unknownPhone,
 		startup.Round(time.Millisecond), perCall.Round(10*time.Microsecond), time.Since(began).Round(time.Millisecond))
 }
@@ -517,17 +567,13 @@ func checkNoJournal(t *testing.T, lockPath string) {
 }
 
 // remainingCalls is the number of API calls the plan still needs.
-func remainingCalls(t *testing.T, specDir, lockPath string) int {
+func remainingCalls(t *testing.T, specDir string, st *lockfile.State) int {
 	t.Helper()
 	d, err := spec.Load([]string{specDir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lf, err := lockfile.Load(lockPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reconcile.Diff(d, lf.State(), reconcile.Options{}).Summary.Calls
+	return reconcile.Diff(d, st, reconcile.Options{}).Summary.Calls
 }
 
 func totalRequests(snap sandbox.Snapshot) int {
@@ -539,15 +585,10 @@ func totalRequests(snap sandbox.Snapshot) int {
 }
 
 // checkServerState compares what the platform holds with the spec and the
-// lockfile: every spec group exactly once with every spec member; every
+// state: every spec group exactly once with every spec member; every
 // group of the community recorded as created; every recorded member id
 // true on the platform.
-func checkServerState(t *testing.T, snap sandbox.Snapshot, log []sandbox.RequestRecord, lockPath string, groups []crashGroup, stats *crashStats) {
-	lf, err := lockfile.Load(lockPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := lf.State()
+func checkServerState(t *testing.T, snap sandbox.Snapshot, log []sandbox.RequestRecord, st *lockfile.State, groups []crashGroup, stats *crashStats) {
 	community := st.Communities[spec.CommunityAddress(crashHandle)]
 	if community == nil || community.Status != lockfile.StatusCreated || community.CommunityID == "" {
 		t.Fatalf("community record = %+v", community)
@@ -678,19 +719,30 @@ func memberByID(g *sandbox.Group, id string) *sandbox.Member {
 }
 
 // TestConcurrentApplyIsLocked runs a second and a third apply while a first
-// one holds the lockfile: the second fails at once naming the holder, the
-// third waits with --lock-timeout and then finds nothing left to do. The
-// platform holds every group exactly once.
+// one holds the state's lock: the second fails at once naming the holder,
+// the third waits with --lock-timeout and then finds nothing left to do.
+// The platform holds every group exactly once. With the file state, all
+// three run in one directory and share its lockfile; with the PostgreSQL
+// state, the first runs in one directory and the others in another, each
+// with its own copy of the spec and the same --state URL, as runners on
+// two machines would.
 func TestConcurrentApplyIsLocked(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the real binary against a slow sandbox")
 	}
-	dir := t.TempDir()
+	for _, kind := range []stateKind{stateFile, statePostgres} {
+		t.Run(string(kind), func(t *testing.T) { concurrentApplyIsLocked(t, kind) })
+	}
+}
+
+func concurrentApplyIsLocked(t *testing.T, kind stateKind) {
 	groups := crashSpec(20)
 	for i := range groups {
 		groups[i].phone = "" // one create per group: a predictable, slow run
 	}
+	dir := t.TempDir()
 	specDir, _ := writeCrashSpec(t, dir, groups)
+	state := newStateRef(t, kind, specDir, "concurrent")
 	// About a second at the binary's default parallelism (20 creates in
 	// waves of DefaultParallelism), as 50 ms a create gave a sequential
 	// apply: time for the second and third applies to find the lock held.
@@ -698,21 +750,26 @@ func TestConcurrentApplyIsLocked(t *testing.T) {
 	srv := newSandbox(t, sandbox.Config{Faults: sandbox.Faults{Latency: latency}})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	c := cli{dir: dir, endpoint: hs.URL}
-	apply := []string{"apply", "-f", specDir, "--auto-approve"}
+	c := cli{dir: dir, endpoint: hs.URL, env: state.env()}
+	apply := append([]string{"apply", "-f", specDir, "--auto-approve"}, state.args()...)
+	// The others' runner: the same directory and spec with a lockfile, a
+	// copy of the spec in a directory of its own with a database.
+	other, otherApply := c, apply
+	if kind == statePostgres {
+		other.dir = t.TempDir()
+		otherSpec, _ := writeCrashSpec(t, other.dir, groups)
+		otherApply = append([]string{"apply", "-f", otherSpec, "--auto-approve"}, state.args()...)
+	}
 
 	first := c.start(t, apply...)
-	holder := waitForHolder(t, filepath.Join(specDir, lockfile.LockPath("genuin.lock")))
+	holder := state.waitForHolder(t)
 	if holder.PID != first.cmd.Process.Pid {
 		t.Fatalf("lock holder pid %d, want the first apply's %d", holder.PID, first.cmd.Process.Pid)
 	}
-	second := c.run(t, apply...)
-	waiter := c.start(t, append(apply, "--lock-timeout", "2m")...)
-	// The lock file names its holder until the holder lets go.
-	stillHeld := false
-	if data, err := os.ReadFile(filepath.Join(specDir, lockfile.LockPath("genuin.lock"))); err == nil {
-		stillHeld = strings.Contains(string(data), fmt.Sprintf(`"pid":%d,`, holder.PID))
-	}
+	second := other.run(t, otherApply...)
+	waiter := other.start(t, append(otherApply, "--lock-timeout", "2m")...)
+	// The state names its holder until the holder lets go.
+	stillHeld := state.heldBy(t, holder.PID)
 	firstResult := first.wait(t)
 	third := waiter.wait(t)
 
@@ -723,6 +780,7 @@ func TestConcurrentApplyIsLocked(t *testing.T) {
 	if second.code != exitError || !strings.Contains(second.stderr, wantHolder) {
 		t.Errorf("second apply: want exit %d and %q on stderr, got %s", exitError, wantHolder, second)
 	}
+	t.Logf("second apply, after %s: %s", second.took.Round(time.Millisecond), strings.TrimSpace(second.stderr))
 	if second.took > 5*time.Second {
 		t.Errorf("second apply took %s to fail; it must fail at once", second.took)
 	}
@@ -759,4 +817,210 @@ func waitForHolder(t *testing.T, path string) lockfile.Holder {
 	}
 	t.Fatalf("nobody took the lock %s within 30s", path)
 	return lockfile.Holder{}
+}
+
+// stateKind is where the state of a test's runs lives.
+type stateKind string
+
+const (
+	stateFile     stateKind = "file"     // genuin.lock beside the spec
+	statePostgres stateKind = "postgres" // a project in a PostgreSQL database
+)
+
+// stateRef is the state a test's runs share, and how the test reads it:
+// a lockfile directly, a PostgreSQL state through the real binary
+// ("genuinctl state pull" into a file), as a user would.
+type stateRef struct {
+	kind stateKind
+	// lockPath is the lockfile of a file state; for a PostgreSQL state,
+	// the file the last pull wrote.
+	lockPath string
+	// For a PostgreSQL state: the server, the --state URL (with its
+	// project, without a password) and the project.
+	pg      *pgtest.Server
+	url     string
+	project string
+}
+
+// newStateRef makes a state of the kind for a spec: its lockfile beside
+// the spec, or the project in a new database of the test server (the
+// test is skipped where there is none, and fails under CI=true).
+func newStateRef(t *testing.T, kind stateKind, specDir, project string) stateRef {
+	t.Helper()
+	if kind == stateFile {
+		return stateRef{kind: kind, lockPath: filepath.Join(specDir, "genuin.lock")}
+	}
+	srv := pgtest.Require(t)
+	return stateRef{
+		kind:     kind,
+		lockPath: filepath.Join(t.TempDir(), "pulled.lock"),
+		pg:       srv,
+		url:      srv.NewDatabase(t) + "&project=" + project,
+		project:  project,
+	}
+}
+
+// args select the state on the command line of plan, apply and state:
+// none for a lockfile, found beside the spec.
+func (s stateRef) args() []string {
+	if s.kind == stateFile {
+		return nil
+	}
+	return []string{"--state", s.url}
+}
+
+// applyArgs are args for an apply run right after a killed one. A killed
+// holder's flock is gone once it is reaped, but its advisory lock lives
+// until the database's session notices the connection closed, a moment
+// later: an apply started at once may find it held, so it waits a while.
+func (s stateRef) applyArgs() []string {
+	if s.kind == stateFile {
+		return nil
+	}
+	return append(s.args(), "--lock-timeout", "1m")
+}
+
+// env is what a run needs in its environment: PGPASSWORD for a
+// PostgreSQL state.
+func (s stateRef) env() []string {
+	if s.kind == stateFile {
+		return nil
+	}
+	return s.pg.Env()
+}
+
+// pull writes a PostgreSQL state to lockPath with "genuinctl state pull".
+func (s stateRef) pull(t *testing.T, c cli) result {
+	t.Helper()
+	return c.run(t, append([]string{"state", "pull", s.lockPath}, s.args()...)...)
+}
+
+// load reads the state as the runs left it, with any journal they left.
+func (s stateRef) load(t *testing.T, c cli) (*lockfile.File, error) {
+	t.Helper()
+	if s.kind == statePostgres {
+		if r := s.pull(t, c); r.code != exitOK {
+			return nil, fmt.Errorf("genuinctl state pull: %s", r)
+		}
+	}
+	return lockfile.Load(s.lockPath)
+}
+
+// mustLoad is load, failing the test on an error.
+func (s stateRef) mustLoad(t *testing.T, c cli) *lockfile.File {
+	t.Helper()
+	lf, err := s.load(t, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lf
+}
+
+// checkNoJournal fails if a clean run left a journal behind: beside the
+// lockfile, or in the database, where "state pull" would fold it in with a
+// note and rows beyond the header (seq 0) would remain.
+func (s stateRef) checkNoJournal(t *testing.T, c cli) {
+	t.Helper()
+	if s.kind == stateFile {
+		checkNoJournal(t, s.lockPath)
+		return
+	}
+	if r := s.pull(t, c); r.code != exitOK || strings.Contains(r.stderr, "did not finish") {
+		t.Errorf("state pull after a clean run: %s", r)
+	}
+	var rows int
+	s.query(t, func(ctx context.Context, conn *pgx.Conn) {
+		err := conn.QueryRow(ctx, `SELECT count(*) FROM genuinctl.journal WHERE project = $1 AND seq > 0`, s.project).Scan(&rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	if rows != 0 {
+		t.Errorf("a clean run left %d journal rows beyond the header in the database", rows)
+	}
+}
+
+// waitForHolder waits until someone holds the state's lock and returns
+// the holder details the lock names.
+func (s stateRef) waitForHolder(t *testing.T) lockfile.Holder {
+	t.Helper()
+	if s.kind == stateFile {
+		return waitForHolder(t, lockfile.LockPath(s.lockPath))
+	}
+	return s.waitForPgHolder(t, 0, 30*time.Second)
+}
+
+// heldBy says whether the state's lock is held by pid now.
+func (s stateRef) heldBy(t *testing.T, pid int) bool {
+	t.Helper()
+	if s.kind == stateFile {
+		data, err := os.ReadFile(lockfile.LockPath(s.lockPath))
+		return err == nil && strings.Contains(string(data), fmt.Sprintf(`"pid":%d,`, pid))
+	}
+	h, ok := s.pgHolder(t)
+	return ok && h.PID == pid
+}
+
+// pgHolder reads the holders row of a session holding an advisory lock
+// (the one of the project, the only one taken in the state's database).
+func (s stateRef) pgHolder(t *testing.T) (h lockfile.Holder, ok bool) {
+	t.Helper()
+	s.query(t, func(ctx context.Context, conn *pgx.Conn) { h, ok = queryPgHolder(ctx, conn, s.project) })
+	return h, ok
+}
+
+// waitForPgHolder waits until pid (anyone for 0) holds the lock of a
+// PostgreSQL state, as the holders row names it, and returns the row.
+func (s stateRef) waitForPgHolder(t *testing.T, pid int, timeout time.Duration) lockfile.Holder {
+	t.Helper()
+	var h lockfile.Holder
+	found := false
+	s.query(t, func(ctx context.Context, conn *pgx.Conn) {
+		for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if h, found = queryPgHolder(ctx, conn, s.project); found && (pid == 0 || h.PID == pid) {
+				return
+			}
+		}
+		found = false
+	})
+	if !found {
+		t.Fatalf("no holder (pid %d; 0 for anyone) of the lock of %s within %s; last seen: %+v", pid, s.url, timeout, h)
+	}
+	return h
+}
+
+// queryPgHolder reads the project's holders row, if a session holding an
+// advisory lock wrote it: a killed holder's row stays behind, its session
+// gone. It is not found before the first run made the schema.
+func queryPgHolder(ctx context.Context, conn *pgx.Conn, project string) (h lockfile.Holder, ok bool) {
+	err := conn.QueryRow(ctx, `SELECT h.pid, h.host, h.command, h.started_at FROM genuinctl.holders h
+		WHERE h.project = $1 AND EXISTS (SELECT 1 FROM pg_locks l
+			WHERE l.locktype = 'advisory' AND l.granted AND l.pid = h.backend_pid)`, project).Scan(&h.PID, &h.Host, &h.Command, &h.Started)
+	return h, err == nil
+}
+
+// query runs fn on a connection to the state's database as the server's
+// superuser (pgtest's AdminConn, which connects to database postgres,
+// pointed at the state's database instead).
+func (s stateRef) query(t *testing.T, fn func(ctx context.Context, conn *pgx.Conn)) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	admin, err := s.pg.AdminConn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := admin.Config() // a copy, with the superuser's password
+	admin.Close(ctx)
+	u, err := url.Parse(s.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Database = strings.TrimPrefix(u.Path, "/")
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("connecting to the state's database: %v", err)
+	}
+	defer conn.Close(ctx)
+	fn(ctx, conn)
 }
