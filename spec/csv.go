@@ -5,21 +5,25 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"io"
 	"iter"
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // csvTable is a CSV file with a header row, read row by row.
 type csvTable struct {
 	file   string
 	header []string
-	r      *csv.Reader
-	buf    *bufio.Reader // r's, from buffers until the rows are read
+	r      csvReader
+	buf    *bufio.Reader // r's if it is a *csv.Reader, from buffers until the rows are read
 	ds     *diagnostics
 	addr   string
-	lines  int // the number of lines, an upper bound on the rows
+	// lineEnds is the number of '\n' in the file, an upper bound on the
+	// rows after the header.
+	lineEnds int
 }
 
 // buffers are the read buffers of CSV readers, which csv.NewReader takes
@@ -35,12 +39,20 @@ func openCSV(root *confinement, file string, ref reference, ds *diagnostics) *cs
 	if !ok {
 		return nil
 	}
-	buf := buffers.Get().(*bufio.Reader)
-	buf.Reset(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
-	r := csv.NewReader(buf)
-	r.ReuseRecord = true
-	t := &csvTable{file: file, r: r, buf: buf, ds: ds, addr: ref.addr, lines: bytes.Count(data, []byte("\n")) + 1}
-	header, err := r.Read()
+	t := &csvTable{file: file, ds: ds, addr: ref.addr, lineEnds: bytes.Count(data, []byte("\n"))}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if isPlainCSV(data) {
+		// The text shares data's memory, which nothing writes to: the
+		// file is not copied, nor is any record.
+		t.r = &plainCSV{text: unsafe.String(unsafe.SliceData(data), len(data))}
+	} else {
+		t.buf = buffers.Get().(*bufio.Reader)
+		t.buf.Reset(bytes.NewReader(data))
+		r := csv.NewReader(t.buf)
+		r.ReuseRecord = true
+		t.r = r
+	}
+	header, err := t.r.Read()
 	if err != nil {
 		t.report(err, "no header row")
 		t.done()
@@ -82,9 +94,11 @@ func (t *csvTable) rows() iter.Seq2[int, []string] {
 
 // done gives the read buffer back: nothing more is read.
 func (t *csvTable) done() {
-	t.buf.Reset(nil)
-	buffers.Put(t.buf)
-	t.buf = nil
+	if t.buf != nil {
+		t.buf.Reset(nil)
+		buffers.Put(t.buf)
+		t.buf = nil
+	}
 }
 
 // pos is the position of field i of the row just read.
@@ -108,4 +122,60 @@ func (t *csvTable) report(err error, eof string) {
 	case eof != "":
 		t.ds.add(Pos{File: t.file, Line: 1, Col: 1}, t.addr, "%s", eof)
 	}
+}
+
+// csvReader reads CSV records as a *csv.Reader with ReuseRecord set does.
+type csvReader interface {
+	Read() ([]string, error)
+	FieldPos(field int) (line, column int)
+}
+
+// isPlainCSV reports whether a CSV file has neither quotes nor carriage
+// returns, which is all that plainCSV leaves to encoding/csv.
+func isPlainCSV(data []byte) bool {
+	return bytes.IndexByte(data, '"') < 0 && bytes.IndexByte(data, '\r') < 0
+}
+
+// plainCSV reads a plain CSV file (see isPlainCSV) as encoding/csv's
+// Reader would, with ReuseRecord and FieldsPerRecord 0: a record per
+// line, skipping empty lines, its fields split at commas, all of a
+// record's number of fields or else an ErrFieldCount. It saves the
+// Reader's copy of each record: its fields are substrings of the text.
+type plainCSV struct {
+	text   string   // what is left to read
+	line   int      // the line of the record read last
+	fields []string // the record read last
+	cols   []int    // the column of each of its fields
+	want   int      // the number of fields of a record; 0 until one is read
+}
+
+// Read reads a record.
+func (c *plainCSV) Read() ([]string, error) {
+	var line string
+	for line == "" {
+		if c.text == "" {
+			return nil, io.EOF
+		}
+		line, c.text, _ = strings.Cut(c.text, "\n")
+		c.line++
+	}
+	c.fields, c.cols = c.fields[:0], c.cols[:0]
+	for col, more := 1, true; more; {
+		var field string
+		field, line, more = strings.Cut(line, ",")
+		c.fields, c.cols = append(c.fields, field), append(c.cols, col)
+		col += len(field) + 1
+	}
+	if c.want == 0 {
+		c.want = len(c.fields)
+	} else if len(c.fields) != c.want {
+		return c.fields, &csv.ParseError{StartLine: c.line, Line: c.line, Column: 1, Err: csv.ErrFieldCount}
+	}
+	return c.fields, nil
+}
+
+// FieldPos returns the line and column of a field of the record read
+// last.
+func (c *plainCSV) FieldPos(field int) (line, column int) {
+	return c.line, c.cols[field]
 }

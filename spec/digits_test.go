@@ -65,16 +65,16 @@ func TestDigitPatterns(t *testing.T) {
 	}
 }
 
-// walk returns a string of up to 17 digits, each chosen at random among
-// those that keep a match possible, or any digit one time in ten.
-func (p *digitPattern) walk(rnd *rand.Rand) string {
+// walk returns a string of up to 17 bytes of the alphabet, each chosen at
+// random among those that keep a match possible, or any one time in ten.
+func (p *bytePattern) walk(rnd *rand.Rand) string {
 	var b []byte
-	s := int32(0)
+	s, width := int32(0), int32(p.width)
 	for n := rnd.IntN(18); len(b) < n; {
-		d := byte(rnd.IntN(10))
+		d := byte(rnd.IntN(p.width))
 		if s != deadState && rnd.IntN(10) > 0 {
 			var live []byte
-			for i, next := range p.next[10*s : 10*s+10] {
+			for i, next := range p.next[width*s : width*s+width] {
 				if next != deadState {
 					live = append(live, byte(i))
 				}
@@ -84,10 +84,67 @@ func (p *digitPattern) walk(rnd *rand.Rand) string {
 			}
 			d = live[rnd.IntN(len(live))]
 		}
-		b = append(b, '0'+d)
+		b = append(b, p.first+d)
 		if s != deadState {
-			s = p.next[10*s+int32(d)]
+			s = p.next[width*s+int32(d)]
 		}
 	}
 	return string(b)
+}
+
+// TestASCIIPatterns checks that the patterns of the spec schema anchored
+// at the start compile for ASCII, and match as package regexp does, and
+// that a string with a byte outside ASCII matches none.
+func TestASCIIPatterns(t *testing.T) {
+	s, err := loadSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	var collect func(rule any)
+	collect = func(rule any) {
+		switch r := rule.(type) {
+		case map[string]any:
+			if p, ok := r["pattern"].(string); ok {
+				patterns = append(patterns, p)
+			}
+			for _, v := range r {
+				collect(v)
+			}
+		case []any:
+			for _, v := range r {
+				collect(v)
+			}
+		}
+	}
+	collect(s.raw)
+	rnd := rand.New(rand.NewPCG(5, 6))
+	compiled, matched, tried := 0, 0, 0
+	for _, pattern := range patterns {
+		p, ok := compileASCII(pattern)
+		if !ok {
+			if pattern[0] == '^' {
+				t.Errorf("compileASCII(%q) failed", pattern)
+			}
+			continue
+		}
+		compiled++
+		re := regexp.MustCompile(pattern)
+		for range 1000 {
+			s := p.walk(rnd)
+			if got, want := p.match(s), re.MatchString(s); got != want {
+				t.Errorf("%q matching %q = %v, regexp says %v", pattern, s, got, want)
+			}
+			tried++
+			if re.MatchString(s) {
+				matched++
+			}
+			if p.match(s + "é") {
+				t.Errorf("%q matches %q", pattern, s+"é")
+			}
+		}
+	}
+	if compiled < 5 || matched < tried/10 || matched > tried*9/10 {
+		t.Errorf("%d patterns compiled; %d of %d strings match: the test tells little", compiled, matched, tried)
+	}
 }

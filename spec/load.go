@@ -213,6 +213,7 @@ func (s *specSchema) prepare(root *confinement, f specFile) *prepared {
 func (p *prepared) readAhead(root *confinement) {
 	var set memberSet
 	clean := map[string]*csvList{} // by absolute path
+	rooms := roomsToLeave(p.doc.root)
 	for _, item := range items(valueOf(p.doc.root, "member_lists")) {
 		name, v := scalarOf(item, "name"), valueOf(item, "csv")
 		if name == "" || v == nil || p.flagged[v] {
@@ -227,12 +228,29 @@ func (p *prepared) readAhead(root *confinement) {
 			p.csvLists[v] = list
 			continue
 		}
-		list := readCSVList(root, file, reference{p.doc.pos(v), memberListAddress(name), v.Value}, &set)
+		list := readCSVList(root, file, reference{p.doc.pos(v), memberListAddress(name), v.Value}, &set, rooms[name])
 		if list.ds.count() == 0 {
 			clean[key] = list
 		}
 		p.csvLists[v] = list
 	}
+}
+
+// roomsToLeave finds, for each member list that a group of a spec file
+// names alone and has inline members besides, the number of them in the
+// first such group: the list is read with room for them (see room).
+func roomsToLeave(root *yaml.Node) map[string]int {
+	rooms := map[string]int{}
+	for _, g := range items(valueOf(root, "groups")) {
+		lists, members := items(valueOf(g, "member_lists")), items(valueOf(g, "members"))
+		if len(lists) != 1 || len(members) == 0 {
+			continue
+		}
+		if _, taken := rooms[lists[0].Value]; !taken {
+			rooms[lists[0].Value] = len(members)
+		}
+	}
+	return rooms
 }
 
 // read reads and parses a YAML file that a spec names at ref, or returns
@@ -318,6 +336,11 @@ func (l *loader) addGroup(d *decoder, item *yaml.Node, generator string) {
 	}
 	l.desired.Groups[addr] = g
 	l.groups = append(l.groups, p)
+	if len(p.lists) == 1 {
+		if list := l.lists[p.lists[0].name]; list != nil {
+			list.claimRoom(p)
+		}
+	}
 }
 
 // resolve runs the checks that need the whole spec and adds each group's

@@ -13,6 +13,26 @@ type memberList struct {
 	name    string
 	pos     Pos
 	members []Member
+	// room is nil unless members were read with room before them.
+	room *room
+}
+
+// room is a list of members read with room before them for the inline
+// members of a group that names the list alone, its owner: the owner's
+// members are then made there rather than copied with the list's (see
+// addListMembers). Lists that name the same file share its room.
+type room struct {
+	withRoom []Member // the room, then the members
+	owner    *pendingGroup
+}
+
+// claimRoom makes p, which names the list alone, the owner of its room
+// if it has none yet and p's inline members fit.
+func (list *memberList) claimRoom(p *pendingGroup) {
+	r := list.room
+	if r != nil && r.owner == nil && len(p.group.Members) > 0 && len(r.withRoom)-len(list.members) >= len(p.group.Members) {
+		r.owner = p
+	}
 }
 
 // listRef is a group's reference to a member list.
@@ -50,11 +70,12 @@ func (l *loader) addMemberList(d *decoder, item *yaml.Node) {
 		}
 		switch k {
 		case "members":
-			list.members = d.members(v, addr)
+			list.members, list.room = d.members(v, addr), nil
 		case "file":
-			list.members = l.listFile(relativeTo(d.doc.file, v.Value), reference{d.doc.pos(v), addr, v.Value})
+			list.members, list.room = l.listFile(relativeTo(d.doc.file, v.Value), reference{d.doc.pos(v), addr, v.Value}), nil
 		case "csv":
-			list.members = l.listCSV(relativeTo(d.doc.file, v.Value), reference{d.doc.pos(v), addr, v.Value}, d.csvLists[v])
+			read := l.listCSV(relativeTo(d.doc.file, v.Value), reference{d.doc.pos(v), addr, v.Value}, d.csvLists[v])
+			list.members, list.room = read.members, read.room
 		}
 	}
 }
@@ -84,19 +105,20 @@ func (l *loader) listFile(file string, ref reference) []Member {
 	return members
 }
 
-// listCSV reads the members of a CSV member list file, once per file:
-// list, if the file was read ahead for ref (see readAhead), or now.
-func (l *loader) listCSV(file string, ref reference, list *csvList) []Member {
+// listCSV reads a CSV member list file, once per file: list, if the file
+// was read ahead for ref (see readAhead), or now. A file read before
+// gives only its members.
+func (l *loader) listCSV(file string, ref reference, list *csvList) *csvList {
 	key := l.root.absPath(file)
 	if members, ok := l.listFiles[key]; ok {
-		return members
+		return &csvList{members: members}
 	}
 	if list == nil {
-		list = readCSVList(l.root, file, ref, &l.set)
+		list = readCSVList(l.root, file, ref, &l.set, 0)
 	}
 	l.ds.merge(&list.ds)
 	l.listFiles[key] = list.members
-	return list.members
+	return list
 }
 
 // csvList is what reading a CSV member list file found: its members and
@@ -104,12 +126,14 @@ func (l *loader) listCSV(file string, ref reference, list *csvList) []Member {
 type csvList struct {
 	members []Member
 	ds      diagnostics
+	room    *room // see memberList
 }
 
 // readCSVList reads a CSV member list file, named at ref and confined to
 // root: a header row, then one member per row in its user_id or phone
-// column. set de-duplicates the members.
-func readCSVList(root *confinement, file string, ref reference, set *memberSet) *csvList {
+// column. set de-duplicates the members. With space > 0, they are read
+// with room for as many members before them.
+func readCSVList(root *confinement, file string, ref reference, set *memberSet, space int) *csvList {
 	list := &csvList{}
 	t := openCSV(root, file, ref, &list.ds)
 	if t == nil {
@@ -130,13 +154,16 @@ func readCSVList(root *confinement, file string, ref reference, set *memberSet) 
 		t.ds.add(Pos{File: file, Line: 1, Col: 1}, ref.addr, "no user_id or phone column")
 		return list
 	}
-	set.start(t.lines)
+	set.startWithRoom(t.lineEnds, space)
 	for _, rec := range t.rows() {
 		if m, ok := csvMember(t, rec, userCol, phoneCol); ok {
 			set.add(m)
 		}
 	}
 	list.members = set.members()
+	if space > 0 && list.members != nil {
+		list.room = &room{withRoom: set.list}
+	}
 	return list
 }
 
@@ -178,6 +205,7 @@ func csvMember(t *csvTable, rec []string, userCol, phoneCol int) (Member, bool) 
 func (l *loader) addListMembers(r *resolver, p *pendingGroup) {
 	g := p.group
 	sources := [][]Member{g.Members}
+	var last *memberList
 	for _, ref := range p.lists {
 		list, ok := l.lists[ref.name]
 		if !ok {
@@ -185,15 +213,48 @@ func (l *loader) addListMembers(r *resolver, p *pendingGroup) {
 			continue
 		}
 		sources = append(sources, list.members)
+		last = list
 	}
 	switch {
 	case len(sources) == 2 && len(g.Members) == 0 && len(sources[1]) > 0:
 		// The common case shares the list's members; the capped slice makes
 		// an append by the caller copy rather than write into the list.
 		g.Members = slices.Clip(sources[1])
+	case len(sources) == 2 && last.fits(p, g.Members):
+		g.Members = last.takeRoom(g.Members)
 	case len(sources) > 1:
 		g.Members = union(sources)
 	}
+}
+
+// fits reports whether the group p's own members, inline, can go in the
+// list's room: p owns it, and no member of the list is also inline.
+func (list *memberList) fits(p *pendingGroup, inline []Member) bool {
+	if list.room == nil || list.room.owner != p {
+		return false
+	}
+	seen := make(map[string]struct{}, len(inline))
+	for _, m := range inline {
+		seen[m.Identity()] = struct{}{}
+	}
+	for _, m := range list.members {
+		if _, dup := seen[m.Identity()]; dup {
+			return false
+		}
+	}
+	return true
+}
+
+// takeRoom returns inline followed by the list's members, made in the
+// room that fits found: what union would return, without a copy of the
+// list. The room is used up.
+func (list *memberList) takeRoom(inline []Member) []Member {
+	r := list.room
+	start := len(r.withRoom) - len(list.members) - len(inline)
+	copy(r.withRoom[start:], inline)
+	all := slices.Clip(r.withRoom[start:])
+	*r = room{}
+	return all
 }
 
 // union concatenates lists of members, each free of duplicates, dropping
@@ -227,14 +288,19 @@ func union(sources [][]Member) []Member {
 // memberSet accumulates a list of members in order, dropping repeated
 // identities. One set serves list after list, keeping its map's memory.
 type memberSet struct {
-	list []Member
+	list []Member            // room slots, then the members
+	room int                 // the number of room slots
 	seen map[string]struct{} // identities
 	size int                 // the most members seen has held
 }
 
 // start begins a new list of about n members.
-func (s *memberSet) start(n int) {
-	s.list = make([]Member, 0, n)
+func (s *memberSet) start(n int) { s.startWithRoom(n, 0) }
+
+// startWithRoom begins a new list of about n members, with room slots
+// before them.
+func (s *memberSet) startWithRoom(n, room int) {
+	s.list, s.room = make([]Member, room, room+n), room
 	// Clearing costs as much as the map has ever held: drop one grown large.
 	if s.seen == nil || s.size > 4096 {
 		s.seen = make(map[string]struct{}, n)
@@ -246,10 +312,10 @@ func (s *memberSet) start(n int) {
 
 // members returns the list, or nil when it is empty.
 func (s *memberSet) members() []Member {
-	if len(s.list) == 0 {
+	if len(s.list) == s.room {
 		return nil
 	}
-	return s.list
+	return s.list[s.room:]
 }
 
 // add appends m unless a member with its identity is already in the set.

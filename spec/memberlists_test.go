@@ -131,8 +131,70 @@ func TestPlainMembers(t *testing.T) {
 		if got := plainMembers(doc.root); got != tt.plain {
 			t.Errorf("plainMembers(%s) = %v, want %v", tt.yaml, got, tt.plain)
 		}
-		if tt.plain && s.validate(membersSchema, doc, &ds) != nil {
+		if tt.plain && s.fullCheck(membersSchema, doc, &ds) != nil {
 			t.Errorf("plainMembers(%s), but the schema rejects it: %v", tt.yaml, ds.err())
 		}
+	}
+}
+
+// TestMemberListRoom checks the members of groups that name one CSV list
+// and have inline members besides: the first such group of a list has
+// them made in the room the list was read with, the others a union: all
+// in the same order, and none can write into another's.
+func TestMemberListRoom(t *testing.T) {
+	const (
+		u1 = "b12f13af-ef5a-4906-b0a0-2995e106200d"
+		u2 = "345e1234-5678-90ef-2345-678912341234"
+		u3 = "abcd1234-5678-90ef-1112-234567890111"
+		u4 = "00000000-5678-90ef-1112-234567890111"
+	)
+	t.Chdir(t.TempDir())
+	writeFiles(t, map[string]string{
+		"a.yaml": `version: 1
+communities: [{handle: c, name: C}]
+member_lists:
+  - {name: l, csv: l.csv}
+  - {name: same-file, csv: l.csv}
+  - {name: n, csv: n.csv}
+groups:
+  - {key: owner, community: c, name: G, members: [{user_id: ` + u1 + `}, {phone: "+91 98765 43210"}], member_lists: [l]}
+  - {key: second, community: c, name: G, members: [{user_id: ` + u2 + `}], member_lists: [l]}
+  - {key: shares, community: c, name: G, member_lists: [l]}
+  - {key: same-file, community: c, name: G, members: [{user_id: ` + u4 + `}], member_lists: [same-file]}
+  - {key: overlap, community: c, name: G, members: [{user_id: ` + u4 + `}, {user_id: ` + u3 + `}], member_lists: [n]}
+`,
+		"l.csv": "user_id,phone\n" + u3 + ",\n,+44 20 7946 0123\n",
+		"n.csv": "user_id\n" + u3 + "\n" + u1 + "\n",
+	})
+	d, err := Load([]string{"."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := []string{"user:" + u3, "phone:442079460123"}
+	tests := []struct {
+		key  string
+		want []string
+	}{
+		{"owner", append([]string{"user:" + u1, "phone:919876543210"}, list...)},
+		{"second", append([]string{"user:" + u2}, list...)},
+		{"shares", list},
+		{"same-file", append([]string{"user:" + u4}, list...)},
+		{"overlap", []string{"user:" + u4, "user:" + u3, "user:" + u1}},
+	}
+	for _, tt := range tests {
+		m := d.Groups["group/c/"+tt.key].Members
+		var got []string
+		for _, member := range m {
+			got = append(got, member.Identity())
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: members %v, want %v", tt.key, got, tt.want)
+		}
+		if cap(m) != len(m) && tt.key != "overlap" {
+			t.Errorf("%s: members have spare capacity: len %d, cap %d", tt.key, len(m), cap(m))
+		}
+	}
+	if owner, shares := d.Groups["group/c/owner"].Members, d.Groups["group/c/shares"].Members; &owner[2] != &shares[0] {
+		t.Errorf("the owner's members are not made in the room before the list's")
 	}
 }

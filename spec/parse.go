@@ -101,6 +101,14 @@ func syntaxErrorMessage(err error) string {
 // badBytes finds what yaml.v3 would reject without a position: invalid
 // UTF-8 and control characters. It returns their line and column.
 func badBytes(data []byte) (Pos, string, bool) {
+	if plainText(data) {
+		return Pos{}, "", false
+	}
+	return locateBadBytes(data)
+}
+
+// locateBadBytes is badBytes a rune at a time, counting lines and columns.
+func locateBadBytes(data []byte) (Pos, string, bool) {
 	line, col := 1, 1
 	for i := 0; i < len(data); {
 		r, size := utf8.DecodeRune(data[i:])
@@ -118,6 +126,22 @@ func badBytes(data []byte) (Pos, string, bool) {
 		i += size
 	}
 	return Pos{}, "", false
+}
+
+// plainText reports whether data has nothing badBytes finds, a byte at a
+// time: a control character is a byte of its own in UTF-8.
+func plainText(data []byte) bool {
+	ascii := true
+	for _, b := range data {
+		switch {
+		case b >= 0x80:
+			ascii = false
+		case b >= 0x20 && b != 0x7f, b == '\t', b == '\n', b == '\r':
+		default:
+			return false
+		}
+	}
+	return ascii || utf8.Valid(data)
 }
 
 // converter turns a YAML node tree into the JSON-like value the schema

@@ -77,29 +77,45 @@ func validPhone(s, digits string) error {
 // normaliseUserID checks that s is a UUID (8-4-4-4-12 hexadecimal digits)
 // and returns it in lower case.
 func normaliseUserID(s string) (string, error) {
-	if len(s) != 36 {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return "", notUUID(s)
 	}
-	upper := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return "", notUUID(s)
-			}
-		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
-		case c >= 'A' && c <= 'F':
-			upper = true
-		default:
-			return "", notUUID(s)
+	var found byte // the hexClass bits of the digits
+	for _, part := range [...]string{s[:8], s[9:13], s[14:18], s[19:23], s[24:]} {
+		for i := 0; i < len(part); i++ {
+			found |= hexClass[part[i]]
 		}
 	}
-	if upper {
+	switch found {
+	case hexLower:
+		return s, nil
+	case hexLower | hexUpper, hexUpper:
 		return strings.ToLower(s), nil
 	}
-	return s, nil
+	return "", notUUID(s)
 }
+
+// The classes of bytes in hexClass.
+const (
+	hexLower = 1 << iota // 0-9, a-f
+	hexUpper             // A-F
+	hexNone              // any other byte
+)
+
+// hexClass classifies every byte as a hexadecimal digit or not.
+var hexClass = func() (class [256]byte) {
+	for b := range class {
+		switch {
+		case b >= '0' && b <= '9', b >= 'a' && b <= 'f':
+			class[b] = hexLower
+		case b >= 'A' && b <= 'F':
+			class[b] = hexUpper
+		default:
+			class[b] = hexNone
+		}
+	}
+	return class
+}()
 
 // isPhoneDigits reports whether s is already a normalised phone number.
 func isPhoneDigits(s string) bool {

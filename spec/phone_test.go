@@ -67,6 +67,12 @@ func TestNormaliseUserID(t *testing.T) {
 		{"b12f13af-ef5a-4906-b0a0_2995e106200d", "", false},
 		{"g12f13af-ef5a-4906-b0a0-2995e106200d", "", false},
 		{"b12f13afef5a-4906-b0a0-2995e106200d-", "", false},
+		{"b12f13af-ef5a-4906-b0a0-2995e106200D", "b12f13af-ef5a-4906-b0a0-2995e106200d", true},
+		{"b12f13af-ef5a-4906-b0a0-2995e10620-d", "", false},
+		{"b12f13af-ef5a-4906-b0a0-2995e10620\x00d", "", false},
+		{"b12f13af-ef5a-4906-b0a0-2995e1062éd", "", false},
+		{"b12f13af-ef5a-4906-b0a0-2995e106200G", "", false},
+		{"b12f13af-ef5a-4906-b0a0-2995e106200d ", "", false},
 		{"", "", false},
 	}
 	for _, tt := range tests {

@@ -24,7 +24,7 @@ import (
 // strings that key its regular expression cache: 8s more for the 500,000
 // numbers of BenchmarkLoadLarge. So the library's rules are compiled once
 // per calling code (phoneRules), their patterns to automata over digits
-// (digitPattern), and a number they accept (some 50ns) is accepted at
+// (bytePattern), and a number they accept (some 50ns) is accepted at
 // once; any other is handed to the library, which has the last word and
 // says why. TestPhoneRulesAgree checks that the rules never accept a
 // number the library refuses.
@@ -197,14 +197,14 @@ type callingCode struct {
 	// nationalPrefix matches the national prefix Parse would try to drop
 	// from the start of the national number (of the main region); nil if
 	// there is none.
-	nationalPrefix *digitPattern
+	nationalPrefix *bytePattern
 }
 
 // phoneRegion is one region's rules.
 type phoneRegion struct {
 	// leadingDigits, if set, claims for the region a national number that
 	// starts with them, valid or not.
-	leadingDigits *digitPattern
+	leadingDigits *bytePattern
 	general       numberDesc
 	// types are the descriptions of each type of number (mobile, fixed
 	// line, toll free, ...): a valid number matches one.
@@ -214,7 +214,7 @@ type phoneRegion struct {
 // numberDesc is a compiled phonenumbers.PhoneNumberDesc.
 type numberDesc struct {
 	lengths []int32 // any length when empty
-	pattern *digitPattern
+	pattern *bytePattern
 }
 
 // matches is the library's isNumberMatchingDesc.

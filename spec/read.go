@@ -75,8 +75,12 @@ func realDir(path string) (string, error) {
 }
 
 // within reports whether path is dir or below it; both are absolute and
-// clean.
+// clean. A path that starts with dir and a separator is below it, which
+// is quicker to see than its path relative to dir.
 func within(dir, path string) bool {
+	if rest, ok := strings.CutPrefix(path, dir); ok && (rest == "" || rest[0] == filepath.Separator) {
+		return true
+	}
 	rel, err := filepath.Rel(dir, path)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

@@ -34,6 +34,9 @@ type specSchema struct {
 	// of every list, by location.
 	compiled map[string]*jsonschema.Schema
 	raw      map[string]any
+	// quick holds the same rules as compiled, for the quick check (see
+	// validate); nil if compileQuick refused the schema.
+	quick map[string]*quickRule
 	// keywordRules caches rule: a keywordRule by keyword location.
 	keywordRules sync.Map
 }
@@ -65,6 +68,9 @@ var loadSchema = sync.OnceValues(func() (*specSchema, error) {
 		}
 		s.compiled[loc] = sch
 	}
+	// Refused only for a schema with a keyword new to quickRule, which
+	// TestQuickCompiles reports; every document then takes the full check.
+	s.quick, _ = compileQuick(s, slices.Collect(maps.Keys(s.compiled)))
 	return s, nil
 })
 
@@ -160,8 +166,18 @@ func itemSchemas(rule map[string]any, loc string) []string {
 
 // validate checks doc against the schema at loc. Each broken rule is
 // reported at the YAML node it concerns; the nodes reported are returned
-// so that later checks skip them rather than report them again.
+// so that later checks skip them rather than report them again. A
+// document the quick check vouches for is one the full check (fullCheck)
+// would find nothing wrong with: it is spared that.
 func (s *specSchema) validate(loc string, doc *document, ds *diagnostics) map[*yaml.Node]bool {
+	if q := s.quick[loc]; q != nil && q.holds(doc.root) {
+		return nil
+	}
+	return s.fullCheck(loc, doc, ds)
+}
+
+// fullCheck is validate by the schema library, which words every problem.
+func (s *specSchema) fullCheck(loc string, doc *document, ds *diagnostics) map[*yaml.Node]bool {
 	v := &validation{schema: s, doc: doc, ds: ds}
 	v.check(loc, doc.root, "")
 	return v.flagged
