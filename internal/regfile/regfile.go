@@ -77,9 +77,12 @@ func check(info fs.FileInfo, limit int64) error {
 	return Refusal("not a regular file")
 }
 
-// readCapped reads r to its end, sized for size bytes, and refuses it
-// past limit bytes: a file may grow while read, and some (in /proc) say
-// they are empty.
+// readCapped reads r, a regular file of size bytes, to its end, and
+// refuses it past limit bytes: a file may grow while read, and some (in
+// /proc) say they are empty. A read that returns less than asked once
+// size bytes are in is the end of a regular file: no read is spent on
+// hearing so (a spec of 20,000 groups reads as many files). A file that
+// grows while read is read as it was at some moment of its growth.
 func readCapped(r io.Reader, size, limit int64) ([]byte, error) {
 	data := make([]byte, 0, min(size, limit)+512)
 	r = io.LimitReader(r, limit+1)
@@ -87,12 +90,13 @@ func readCapped(r io.Reader, size, limit int64) ([]byte, error) {
 		if len(data) == cap(data) {
 			data = slices.Grow(data, len(data)) // double
 		}
+		want := cap(data) - len(data)
 		n, err := r.Read(data[len(data):cap(data)])
 		data = data[:len(data)+n]
 		switch {
 		case int64(len(data)) > limit:
 			return nil, TooLarge(limit)
-		case err == io.EOF:
+		case err == io.EOF, err == nil && n < want && size > 0 && int64(len(data)) >= size:
 			return data, nil
 		case err != nil:
 			return nil, err

@@ -2,6 +2,7 @@ package regfile
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"os"
 	"path/filepath"
@@ -19,6 +20,34 @@ func TestReadCapped(t *testing.T) {
 			t.Errorf("readCapped(%d bytes, size %d) = %d bytes, %v", limit, size, len(data), err)
 		}
 	}
+}
+
+// TestReadCappedShortReads: short reads before the size Stat gave (a
+// network file system may make them) do not end the file; a short read at
+// the size does.
+func TestReadCappedShortReads(t *testing.T) {
+	const limit = 1 << 20
+	content := bytes.Repeat([]byte("0123456789"), 100)
+	data, err := readCapped(&trickle{r: bytes.NewReader(content)}, int64(len(content)), limit)
+	if err != nil || !bytes.Equal(data, content) {
+		t.Errorf("read %d bytes, %v; want all %d", len(data), err, len(content))
+	}
+	r := &trickle{r: bytes.NewReader(content), step: 2000}
+	if data, err := readCapped(r, 1000, limit); err != nil || len(data) != 1000 || r.reads != 1 {
+		t.Errorf("a whole file in one short read: %d bytes in %d reads, %v", len(data), r.reads, err)
+	}
+}
+
+// trickle reads at most step bytes at a time (7 by default).
+type trickle struct {
+	r     *bytes.Reader
+	step  int
+	reads int
+}
+
+func (t *trickle) Read(p []byte) (int, error) {
+	t.reads++
+	return t.r.Read(p[:min(len(p), cmp.Or(t.step, 7))])
 }
 
 // endless is a reader of zeros without end, like /dev/zero.
