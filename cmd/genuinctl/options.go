@@ -268,7 +268,7 @@ func warnForeign(e *env, lf *lockfile.File, d *spec.Desired) {
 
 func noteRecovered(e *env, f *lockfile.File) {
 	if n := f.Recovered(); n > 0 {
-		fmt.Fprintf(e.stderr, "note: replayed %s from %s, left by an apply that did not finish; apply folds them into the lockfile\n", render.Plural(n, "result"), f.JournalPath())
+		fmt.Fprintf(e.stderr, "note: replayed %s from %s, left by an apply that did not finish; apply folds them in\n", render.Plural(n, "result"), f.JournalPath())
 	}
 }
 
