@@ -105,15 +105,16 @@ func filesBelow(root string) (files []specFile, testdata []string, err error) {
 // MaxFileSize.
 func (f specFile) read(root *confinement, ds *diagnostics) ([]byte, bool) {
 	path := f.path
+	var info fs.FileInfo
 	if !f.explicit || isSymlink(path) {
-		real, err := root.resolve(path)
+		real, stat, err := root.resolve(path)
 		if err != nil {
 			ds.add(Pos{File: f.path}, "", "%v", unwrapPathError(err))
 			return nil, false
 		}
-		path = real
+		path, info = real, stat
 	}
-	data, err := readRegular(path)
+	data, err := readResolved(path, info)
 	if err != nil {
 		ds.add(Pos{File: f.path}, "", "%v", unwrapPathError(err))
 		return nil, false

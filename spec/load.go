@@ -443,10 +443,10 @@ type reference struct {
 // a regular file and be no larger than MaxFileSize. It reports why it
 // cannot where the file is named.
 func (r reference) read(root *confinement, file string, ds *diagnostics) ([]byte, bool) {
-	real, err := root.resolve(file)
+	real, info, err := root.resolve(file)
 	var data []byte
 	if err == nil {
-		data, err = readRegular(real)
+		data, err = readResolved(real, info)
 	}
 	var why refusal
 	switch {

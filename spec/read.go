@@ -149,20 +149,23 @@ func (c *confinement) absPath(path string) string {
 // file's last element is there and no symlink, the real path is the
 // directory's joined with that element, which is all EvalSymlinks would
 // find; any other case (a symlink, a missing file or directory) is left
-// to specRoots.resolve.
-func (c *confinement) resolve(file string) (string, error) {
+// to specRoots.resolve. It also returns the Lstat of the real path when
+// it took one (nil otherwise), so that reading the file needs no Stat of
+// its own.
+func (c *confinement) resolve(file string) (string, fs.FileInfo, error) {
 	abs, err := c.abs(file)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	dir, name := filepath.Split(abs)
 	if real, ok := c.realDir(dir); ok {
 		path := filepath.Join(real, name)
 		if info, err := os.Lstat(path); err == nil && info.Mode()&fs.ModeSymlink == 0 && c.roots.contains(path) {
-			return path, nil
+			return path, info, nil
 		}
 	}
-	return c.roots.resolve(abs)
+	real, err := c.roots.resolve(abs)
+	return real, nil, err
 }
 
 // realDir is the real path of dir, resolved once per Load; false when it
@@ -201,4 +204,13 @@ func (r specRoots) String() string {
 // regfile for what it refuses and why.
 func readRegular(file string) ([]byte, error) {
 	return regfile.Read(file, MaxFileSize)
+}
+
+// readResolved reads a file confinement.resolve resolved, with the Lstat it took
+// if any.
+func readResolved(real string, info fs.FileInfo) ([]byte, error) {
+	if info == nil {
+		return readRegular(real)
+	}
+	return regfile.ReadStat(real, info, MaxFileSize)
 }

@@ -2,10 +2,26 @@
 
 package regfile
 
-import "os"
+import (
+	"io/fs"
+	"os"
+)
 
-// openNonBlocking opens a file for reading: other systems have no named
-// pipes whose open waits for a writer.
-func openNonBlocking(name string) (*os.File, error) {
-	return os.Open(name)
+// readOpened opens path, checks that it opened the regular file info
+// describes, and reads it: other systems have no named pipes whose open
+// waits for a writer.
+func readOpened(path string, info fs.FileInfo, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	opened, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !os.SameFile(info, opened) || check(opened, limit) != nil {
+		return nil, replaced
+	}
+	return readCapped(f, opened.Size(), limit)
 }

@@ -39,22 +39,17 @@ func Read(path string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ReadStat(path, info, limit)
+}
+
+// ReadStat is Read of a file whose Stat the caller has (or its Lstat, for
+// a path that is no symlink): info. A spec of 20,000 groups reads as many
+// files, and each system call saved is 20,000 saved.
+func ReadStat(path string, info fs.FileInfo, limit int64) ([]byte, error) {
 	if err := check(info, limit); err != nil {
 		return nil, err
 	}
-	f, err := openNonBlocking(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	opened, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !os.SameFile(info, opened) || check(opened, limit) != nil {
-		return nil, replaced
-	}
-	return readCapped(f, opened.Size(), limit)
+	return readOpened(path, info, limit)
 }
 
 // check refuses a file that is not regular or is larger than limit.
