@@ -143,29 +143,33 @@ func (o *lockOptions) register(fs *pflag.FlagSet) {
 // else genuin.lock beside the spec. A PostgreSQL state's password is
 // refused on the command line, where other users and CI logs see it.
 func (o *lockOptions) storage(e *env) (lockfile.Storage, error) {
-	where, fromFlag := o.state, true
+	where, from := o.state, "--state"
 	switch {
 	case o.state != "" && o.path != "":
 		return nil, withCode(exitError, errors.New("pass --state or --lockfile, not both"))
 	case o.path != "":
-		where = o.path
+		where, from = o.path, "--lockfile"
 	case where == "":
-		where, fromFlag = e.getenv("GENUIN_STATE"), false
+		where, from = e.getenv("GENUIN_STATE"), "$GENUIN_STATE"
 	}
-	if where == "" {
-		where = filepath.Join(o.spec.root(), lockfileName)
-	}
-	if !pgstate.IsURL(where) {
+	switch {
+	case where == "":
+		return lockfile.Disk(filepath.Join(o.spec.root(), lockfileName)), nil
+	case pgstate.IsURL(where):
+	case pgstate.LooksLikeURL(where):
+		// Not quoted: a mistyped URL may carry a password.
+		return nil, withCode(exitError, fmt.Errorf("%s is neither a postgres://USER@HOST/DB URL nor a lockfile's path (one has no \"://\" and does not start with \"postgres\"): check its scheme", from))
+	default:
 		return lockfile.Disk(where), nil
 	}
 	cfg, err := pgstate.ParseURL(where)
 	if err != nil {
-		return nil, withCode(exitError, fmt.Errorf("--state: %w", err))
+		return nil, withCode(exitError, fmt.Errorf("%s: %w", from, err))
 	}
 	e.secrets.Add(cfg.Password())
-	if cfg.PasswordInURL && fromFlag {
-		return nil, withCode(exitError, errors.New("--state carries a password, which a command line shows to other users and CI logs: "+
-			"remove it from the URL and set PGPASSWORD, use a passfile (PGPASSFILE, ~/.pgpass), or put the URL in GENUIN_STATE"))
+	if cfg.PasswordInURL && from != "$GENUIN_STATE" {
+		return nil, withCode(exitError, fmt.Errorf("%s carries a password, which a command line shows to other users and CI logs: "+
+			"remove it from the URL and set PGPASSWORD, use a passfile (PGPASSFILE, ~/.pgpass), or put the URL in GENUIN_STATE", from))
 	}
 	return pgstate.New(cfg), nil
 }

@@ -180,11 +180,12 @@ func knownSecrets(args []string, getenv func(string) string) *redact.Redactor {
 	return r
 }
 
-// addStatePassword makes the password of a state URL a secret: only that,
-// since its user, host and parameters name the state in messages.
+// addStatePassword makes the password of a state URL a secret, even of one
+// whose scheme is mistyped: only that, since its user, host and
+// parameters name the state in messages.
 func addStatePassword(r *redact.Redactor, raw string) {
 	u, err := url.Parse(raw)
-	if err != nil || !pgstate.IsURL(raw) {
+	if err != nil || !pgstate.LooksLikeURL(raw) {
 		return
 	}
 	pw, _ := u.User.Password()

@@ -162,7 +162,8 @@ group recorded twice.`,
 			})
 		},
 	})
-	cmd.AddCommand(&cobra.Command{
+	var forcePush bool
+	pushCmd := &cobra.Command{
 		Use:   "push LOCKFILE",
 		Short: "Copy a lockfile's state into --state (a database, say)",
 		Long: `push stores the state LOCKFILE holds in the state --state (or $GENUIN_STATE)
@@ -170,10 +171,12 @@ names, byte for byte: "state pull" gives the same file back. Use it once to
 move a repository's lockfile into a PostgreSQL state, taking that state's
 lock as apply does.
 
-It refuses, changing nothing, a target that records another lineage (other
-objects, which it would lose), a later serial, other content at the same
-serial, or results of an apply that did not finish; and a LOCKFILE with a
-journal beside it (run apply with it first).`,
+It refuses, changing nothing, a target that records objects LOCKFILE does
+not (or with other ids: most likely another repository's state, since every
+lockfile of one endpoint starts from the same lineage) unless --force, and
+always a target of another lineage, a later serial, other content at the
+same serial, or results of an apply that did not finish; and a LOCKFILE
+with a journal beside it (run apply with it first).`,
 		Example: `  PGPASSWORD=... genuinctl state push genuin.lock --state 'postgres://ci@db.internal/genuin?sslmode=verify-full&project=campaigns'`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -189,7 +192,7 @@ journal beside it (run apply with it first).`,
 			if err != nil {
 				return err
 			}
-			changed, err := lf.Push(args[0], data)
+			changed, err := lf.Push(args[0], data, forcePush)
 			if cerr := lf.Close(); err == nil {
 				err = cerr
 			}
@@ -205,7 +208,9 @@ journal beside it (run apply with it first).`,
 				render.Plural(len(st.Communities)+len(st.Groups), "record"), lf.Path())
 			return nil
 		},
-	})
+	}
+	pushCmd.Flags().BoolVar(&forcePush, "force", false, "replace a target that records objects LOCKFILE does not (they are forgotten, and stay on the platform unmanaged)")
+	cmd.AddCommand(pushCmd)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "pull FILE",
 		Short: "Write the state --state holds as a lockfile, for backup or review",

@@ -2,6 +2,8 @@ package lockfile
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Pull returns the state a Storage holds as lockfile content, for "state
@@ -41,9 +43,13 @@ func (e *PushRefusedError) Error() string { return e.Reason }
 // byte, so that a Pull gives it back unchanged. It validates data as Load
 // does, and refuses (with a *PushRefusedError) a target that holds another
 // lineage, a later serial, other content at the same serial, or a journal
-// of an interrupted apply. Content equal to the target's, in canonical
-// form, is not written: changed says whether anything was.
-func (f *File) Push(name string, data []byte) (changed bool, err error) {
+// of an interrupted apply; and, unless force, a target holding records
+// that data lacks or names with other ids. Every lockfile of one endpoint
+// starts from the same lineage (LineageFor), so only its records tell
+// another repository's state from an older copy of this one. Content
+// equal to the target's, in canonical form, is not written: changed says
+// whether anything was.
+func (f *File) Push(name string, data []byte, force bool) (changed bool, err error) {
 	src, err := Parse(name, data)
 	if err != nil {
 		return false, err
@@ -79,6 +85,16 @@ func (f *File) Push(name string, data []byte) (changed bool, err error) {
 	case dst.Serial == src.Serial:
 		return refuse("%s holds other content at the same serial %d as %s: one of them changed without a checkpoint; compare them with state pull", f.Path(), src.Serial, name)
 	}
+	if lost := lostRecords(dst, src); len(lost) > 0 && !force {
+		shown := lost[:min(len(lost), 5)]
+		more := ""
+		if len(lost) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(lost)-len(shown))
+		}
+		return refuse("%s records objects that %s does not, or under other ids (%s%s): it may be another repository's state; "+
+			"pass --force to replace it even so (genuinctl forgets them; they stay on the platform)",
+			f.Path(), name, strings.Join(shown, ", "), more)
+	}
 	if err := f.store.WriteState(data); err != nil {
 		return false, f.fail(fmt.Errorf("write %s: %w", f.Path(), err))
 	}
@@ -87,4 +103,26 @@ func (f *File) Push(name string, data []byte) (changed bool, err error) {
 	}
 	f.state, f.chats, f.written = src, nil, renderingOf(canonical)
 	return true, nil
+}
+
+// lostRecords lists, sorted, the addresses dst records that src does not,
+// or with another community_id or chat_id: what replacing dst with src
+// would forget. dst may be nil.
+func lostRecords(dst, src *State) []string {
+	if dst == nil {
+		return nil
+	}
+	var lost []string
+	for addr, c := range dst.Communities {
+		if s := src.Communities[addr]; s == nil || s.CommunityID != c.CommunityID && c.CommunityID != "" {
+			lost = append(lost, addr)
+		}
+	}
+	for addr, g := range dst.Groups {
+		if s := src.Groups[addr]; s == nil || s.ChatID != g.ChatID {
+			lost = append(lost, addr)
+		}
+	}
+	slices.Sort(lost)
+	return lost
 }

@@ -44,9 +44,12 @@ func decompress(stored []byte) ([]byte, error) {
 		return nil, fmt.Errorf("the stored lockfile is damaged: %w", err)
 	}
 	// gzip's trailer holds the size (mod 2^32): one allocation, not a
-	// doubling from nothing, for a 70 MB lockfile.
+	// doubling from nothing, for a 70 MB lockfile. The trailer is only
+	// believed up to 32 times the stored size (lockfiles shrink about
+	// seven times): a row edited to claim a gigabyte costs no gigabyte.
 	var buf bytes.Buffer
-	buf.Grow(int(min(binary.LittleEndian.Uint32(stored[len(stored)-4:]), lockfile.MaxFileSize)) + bytes.MinRead)
+	claimed := int64(binary.LittleEndian.Uint32(stored[len(stored)-4:]))
+	buf.Grow(int(min(claimed, 32*int64(len(stored)), lockfile.MaxFileSize)) + bytes.MinRead)
 	if _, err := buf.ReadFrom(io.LimitReader(zr, lockfile.MaxFileSize+1)); err != nil {
 		return nil, fmt.Errorf("the stored lockfile is damaged: %w", err)
 	}

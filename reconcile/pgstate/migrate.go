@@ -51,8 +51,19 @@ func migrate(ctx context.Context, conn *pgx.Conn) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS genuinctl;
-			CREATE TABLE IF NOT EXISTS genuinctl.migrations (
+		// CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even
+		// when the schema exists: a schema an administrator made for a
+		// role without it is used as it is.
+		var schema bool
+		if err := tx.QueryRow(ctx, `SELECT to_regnamespace('genuinctl') IS NOT NULL`).Scan(&schema); err != nil {
+			return err
+		}
+		if !schema {
+			if _, err := tx.Exec(ctx, `CREATE SCHEMA genuinctl`); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS genuinctl.migrations (
 				version    integer PRIMARY KEY,
 				applied_at timestamptz NOT NULL DEFAULT now()
 			)`); err != nil {
@@ -82,9 +93,15 @@ func migrate(ctx context.Context, conn *pgx.Conn) error {
 func schemaVersion(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
 }) (int, error) {
-	var exists bool
-	if err := q.QueryRow(ctx, `SELECT to_regclass('genuinctl.migrations') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+	var migrated, states bool
+	err := q.QueryRow(ctx, `SELECT to_regclass('genuinctl.migrations') IS NOT NULL, to_regclass('genuinctl.states') IS NOT NULL`).Scan(&migrated, &states)
+	switch {
+	case err != nil:
 		return 0, err
+	case !migrated && states:
+		return 0, fmt.Errorf("the %s schema is damaged: it holds states but no migrations table; restore it from a backup (or recreate genuinctl.migrations with its version 1 row)", Schema)
+	case !migrated:
+		return 0, nil
 	}
 	var version int
 	if err := q.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM genuinctl.migrations`).Scan(&version); err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/genuin/genuinctl/reconcile/lockfile"
 )
@@ -56,9 +57,10 @@ type journalRow struct {
 // New returns a Store for the state cfg names; it connects on first use.
 func New(cfg *Config) *Store { return &Store{cfg: cfg} }
 
-// opTimeout bounds one database call: a checkpoint writes a 70 MB
-// lockfile at 20,000 groups.
-const opTimeout = 5 * time.Minute
+// opTimeout bounds one database call, so that a database that stops
+// answering fails the command: a checkpoint writes about 10 MB, gzipped,
+// at 20,000 groups.
+const opTimeout = 2 * time.Minute
 
 // Name is the URL without its password, with its project.
 func (s *Store) Name() string { return s.cfg.String() }
@@ -83,10 +85,15 @@ func (s *Store) connect(ctx context.Context) error {
 }
 
 // fail wraps a database error with what was being done, never quoting
-// the password, wherever the password came from. Only a failed connect
-// names the state: a File names it in every error of the calls it makes.
+// the password, wherever the password came from, and says what a refused
+// privilege needs. The ops of Lock and Read name the state; a File names
+// it in every error of the other calls.
 func (s *Store) fail(op string, err error) error {
 	msg := fmt.Sprintf("%s: %v", op, err)
+	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == "42501" { // insufficient_privilege
+		msg += "; the role needs CREATE on the database for the first write (or an existing genuinctl schema it may create tables in), " +
+			"then SELECT, INSERT, UPDATE and DELETE on the genuinctl tables (SELECT only, to plan)"
+	}
 	if p := s.cfg.conn.Password; len(p) >= 4 {
 		msg = strings.ReplaceAll(msg, p, "********")
 	}
@@ -130,7 +137,7 @@ const lockPoll = 100 * time.Millisecond
 // lock, waiting up to timeout, and records the holder for the error of
 // the runners it keeps out.
 func (s *Store) Lock(timeout time.Duration, command string) error {
-	err := s.call("migrate the state schema", func(ctx context.Context) error {
+	err := s.call("migrate the state schema of "+s.Name(), func(ctx context.Context) error {
 		// Most runs find the schema current: a read, with no transaction.
 		if v, err := schemaVersion(ctx, s.conn); err != nil || v == len(migrations) {
 			return err
@@ -143,7 +150,7 @@ func (s *Store) Lock(timeout time.Duration, command string) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		var ok bool
-		err := s.call("lock", func(ctx context.Context) error {
+		err := s.call("lock "+s.Name(), func(ctx context.Context) error {
 			return s.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, s.lockKey()).Scan(&ok)
 		})
 		if err != nil {
@@ -160,7 +167,7 @@ func (s *Store) Lock(timeout time.Duration, command string) error {
 	}
 	s.locked = true
 	host, _ := os.Hostname()
-	return s.call("record the lock's holder", func(ctx context.Context) error {
+	return s.call("record the lock's holder in "+s.Name(), func(ctx context.Context) error {
 		_, err := s.conn.Exec(ctx, `INSERT INTO genuinctl.holders (project, pid, host, command, started_at, backend_pid)
 			VALUES ($1, $2, $3, $4, $5, pg_backend_pid())
 			ON CONFLICT (project) DO UPDATE SET pid = excluded.pid, host = excluded.host,
@@ -198,7 +205,7 @@ func (s *Store) holder() lockfile.Holder {
 func (s *Store) Read() (lockfile.Stored, error) {
 	var st lockfile.Stored
 	s.rows = nil
-	err := s.call("read the state", func(ctx context.Context) error {
+	err := s.call("read "+s.Name(), func(ctx context.Context) error {
 		return pgx.BeginTxFunc(ctx, s.conn, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 			if v, err := schemaVersion(ctx, tx); err != nil || v == 0 {
 				return err

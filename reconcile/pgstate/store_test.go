@@ -272,12 +272,12 @@ func TestPushPullRoundTrip(t *testing.T) {
 	// A lockfile as an editor may leave it: other indentation.
 	data := bytes.ReplaceAll(marshal(t, src), []byte("\n  "), []byte("\n\t"))
 
-	push := func(data []byte) (bool, error) {
+	push := func(data []byte, force bool) (bool, error) {
 		f := db.open(t, "p")
 		defer f.Close()
-		return f.Push("genuin.lock", data)
+		return f.Push("genuin.lock", data, force)
 	}
-	if changed, err := push(data); err != nil || !changed {
+	if changed, err := push(data, false); err != nil || !changed {
 		t.Fatalf("push: %v, %v", changed, err)
 	}
 	pulled, _, err := lockfile.Pull(db.store(t, "p"))
@@ -285,14 +285,18 @@ func TestPushPullRoundTrip(t *testing.T) {
 	if !bytes.Equal(pulled, data) {
 		t.Fatalf("the round trip changed the bytes:\n%s\nwant\n%s", pulled, data)
 	}
-	if changed, err := push(marshal(t, src)); err != nil || changed {
+	if changed, err := push(marshal(t, src), false); err != nil || changed {
 		t.Errorf("push of the same content: changed %v, %v", changed, err)
 	}
 
-	older, otherLineage, sameSerial := *src, *src, *src
+	older, otherLineage, sameSerial, otherRepo := *src, *src, *src, *src
 	older.Serial = 2
 	otherLineage.Lineage = lockfile.NewUUID()
 	sameSerial.Communities = map[string]*lockfile.Community{"community/d": {Handle: "d", Status: lockfile.StatusPending}}
+	// Another repository's lockfile of the same endpoint: the same lineage,
+	// a later serial, none of the target's records.
+	otherRepo.Serial = 9
+	otherRepo.Communities = sameSerial.Communities
 	for name, c := range map[string]struct {
 		st   *lockfile.State
 		want string
@@ -300,8 +304,9 @@ func TestPushPullRoundTrip(t *testing.T) {
 		"an older serial": {&older, "newer than genuin.lock"},
 		"another lineage": {&otherLineage, "holds another state"},
 		"the same serial": {&sameSerial, "other content at the same serial 3"},
+		"other records":   {&otherRepo, "records objects that genuin.lock does not, or under other ids (community/c)"},
 	} {
-		_, err := push(marshal(t, c.st))
+		_, err := push(marshal(t, c.st), false)
 		var refused *lockfile.PushRefusedError
 		if !errors.As(err, &refused) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: want a refusal saying %q, got %v", name, c.want, err)
@@ -309,6 +314,9 @@ func TestPushPullRoundTrip(t *testing.T) {
 	}
 	if after, _, _ := lockfile.Pull(db.store(t, "p")); !bytes.Equal(after, data) {
 		t.Errorf("a refused push changed the state")
+	}
+	if changed, err := push(marshal(t, &otherRepo), true); err != nil || !changed {
+		t.Errorf("a forced push: changed %v, %v", changed, err)
 	}
 }
 

@@ -5,12 +5,17 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
 // DefaultProject is the project a state URL without ?project= names.
 const DefaultProject = "default"
+
+// DefaultConnectTimeout bounds a connection to the database when neither
+// the URL's connect_timeout nor PGCONNECT_TIMEOUT does.
+const DefaultConnectTimeout = 15 * time.Second
 
 // projectPattern is what a project name may be: it appears in messages
 // and keys, so plain and short.
@@ -19,7 +24,17 @@ var projectPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
 // IsURL reports whether a --state value names a PostgreSQL database rather
 // than a lockfile's path.
 func IsURL(s string) bool {
+	s = strings.ToLower(s)
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// LooksLikeURL reports whether a --state value that is no postgres:// URL
+// was meant as one (a mistyped scheme: "Postgres:/", "postgres//",
+// "postgresql:foo", "pg://"): no lockfile path holds "://" or starts
+// with "postgres", and taking one for a path would print it, password
+// and all, in the messages about that path.
+func LooksLikeURL(s string) bool {
+	return strings.Contains(s, "://") || strings.HasPrefix(strings.ToLower(s), "postgres")
 }
 
 // Config is a parsed state URL: the connection as libpq would make it
@@ -44,24 +59,41 @@ func ParseURL(raw string) (*Config, error) {
 		return nil, fmt.Errorf("a PostgreSQL state is a postgres:// URL")
 	}
 	u, err := url.Parse(raw)
-	if err != nil {
+	if err != nil || u.Fragment != "" {
 		// url's errors quote the whole URL, password and all.
 		return nil, fmt.Errorf("the state URL is not a valid URL (postgres://USER@HOST:PORT/DB?sslmode=...&project=NAME)")
 	}
 	c := &Config{Project: DefaultProject}
 	q := u.Query()
 	if p, ok := q["project"]; ok {
-		if len(p) != 1 || !projectPattern.MatchString(p[0]) {
+		switch {
+		case len(p) != 1:
+			return nil, fmt.Errorf("the state URL gives project %d times: give it once", len(p))
+		case !projectPattern.MatchString(p[0]):
 			return nil, fmt.Errorf("the state URL's project must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit")
 		}
 		c.Project = p[0]
 		q.Del("project")
 	}
 	_, hasPassword := u.User.Password()
-	c.PasswordInURL = hasPassword || q.Has("password")
-	u.RawQuery = q.Encode()
-	if c.conn, err = pgx.ParseConfig(u.String()); err != nil {
+	c.PasswordInURL = hasPassword || q.Has("password") || q.Has("sslpassword")
+	// The URL goes to pgx as written, less its project: rendering u again
+	// would lose the "//" of a URL with no host (postgres:///db, the host
+	// from PGHOST or the default socket).
+	conn := raw
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		conn = raw[:i]
+		if len(q) > 0 {
+			conn += "?" + q.Encode()
+		}
+	}
+	if c.conn, err = pgx.ParseConfig(conn); err != nil {
 		return nil, fmt.Errorf("the state URL is not a valid PostgreSQL URL: %s", redact(err.Error(), u))
+	}
+	// A database that does not answer fails the command instead of
+	// holding it: libpq waits forever unless connect_timeout says.
+	if c.conn.ConnectTimeout == 0 {
+		c.conn.ConnectTimeout = DefaultConnectTimeout
 	}
 	// Each commit the journal waits for must be on disk, whatever the
 	// server's default.
@@ -91,6 +123,9 @@ func display(u *url.URL, project string) string {
 	}
 	q.Set("project", project)
 	d.RawQuery = q.Encode()
+	if d.Host == "" && d.Path == "" {
+		return d.Scheme + "://" + strings.TrimPrefix(d.String(), d.Scheme+":")
+	}
 	return d.String()
 }
 

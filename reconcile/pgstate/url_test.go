@@ -14,6 +14,9 @@ func TestParseURL(t *testing.T) {
 		{"postgresql://ci@db:6543/genuin?project=campaigns", "campaigns", "postgresql://ci@db:6543/genuin?project=campaigns", false},
 		{"postgres://ci:s3cret-pw@db/genuin", "default", "postgres://ci@db/genuin?project=default", true},
 		{"postgres://ci@db/genuin?password=s3cret-pw&sslpassword=k3y-pw", "default", "postgres://ci@db/genuin?project=default", true},
+		{"postgres://ci@db/genuin?sslpassword=k3y-pw", "default", "postgres://ci@db/genuin?project=default", true},
+		{"postgres://?sslmode=disable&project=qs", "qs", "postgres://?project=qs&sslmode=disable", false},
+		{"POSTGRES:///genuin?host=/run/postgresql", "default", "postgres:///genuin?host=%2Frun%2Fpostgresql&project=default", false},
 	} {
 		cfg, err := ParseURL(c.url)
 		if err != nil {
@@ -25,6 +28,9 @@ func TestParseURL(t *testing.T) {
 		if _, ok := cfg.conn.RuntimeParams["project"]; ok {
 			t.Errorf("%s: project is sent to the server", c.url)
 		}
+		if cfg.conn.ConnectTimeout != DefaultConnectTimeout {
+			t.Errorf("%s: connect timeout %v", c.url, cfg.conn.ConnectTimeout)
+		}
 	}
 	for _, bad := range []string{
 		"genuin.lock",
@@ -32,12 +38,24 @@ func TestParseURL(t *testing.T) {
 		"postgres://ci:s3cret-pw@db/genuin?project=a&project=b",
 		"postgres://ci:s3cret-pw@db:port/genuin",
 		"postgres://ci:s3cret-pw@db/genuin?sslmode=sometimes",
+		"postgres://ci:s3cret-pw@db/genuin#frag",
 	} {
 		_, err := ParseURL(bad)
 		if err == nil {
 			t.Errorf("%s: accepted", bad)
 		} else if strings.Contains(err.Error(), "s3cret-pw") {
 			t.Errorf("%s: the error quotes the password: %v", bad, err)
+		}
+	}
+}
+
+func TestLooksLikeURL(t *testing.T) {
+	for s, want := range map[string]bool{
+		"genuin.lock": false, "state/prod.lock": false, `C:\state\genuin.lock`: false,
+		"Postgres://u:pw@h/db": true, "postgres:/u:pw@h/db": true, "postgres//u@h/db": true, "pg://h/db": true,
+	} {
+		if LooksLikeURL(s) != want {
+			t.Errorf("LooksLikeURL(%q) = %v", s, !want)
 		}
 	}
 }
