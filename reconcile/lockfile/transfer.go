@@ -23,7 +23,7 @@ func Pull(s Storage) (data []byte, replayed int, err error) {
 	case err != nil:
 		return nil, 0, err
 	case f.state == nil:
-		return nil, 0, fmt.Errorf("%s holds no state yet", s.Name())
+		return nil, 0, fmt.Errorf("%s records nothing yet: no lockfile or state was ever written there", s.Name())
 	case f.replayed == nil:
 		return stored.Lockfile, 0, nil
 	}
