@@ -32,8 +32,8 @@ func Pull(s Storage) (data []byte, replayed int, err error) {
 }
 
 // PushRefusedError is Push refusing to replace a state: another lineage,
-// a newer serial, other content at the same serial, or a journal of an
-// interrupted apply not folded in.
+// a newer serial, other content at the same serial, a journal of an
+// interrupted apply not folded in, or records the new content lacks.
 type PushRefusedError struct{ Reason string }
 
 func (e *PushRefusedError) Error() string { return e.Reason }
