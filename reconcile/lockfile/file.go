@@ -106,8 +106,19 @@ func load(s Storage, writable bool) (*File, error) {
 	return loadStored(s, stored, writable)
 }
 
-// loadStored is load of what s.Read returned.
+// loadStored is load of what s.Read returned, with the Storage's own
+// advice in a refusal, if it has some.
 func loadStored(s Storage, stored Stored, writable bool) (*File, error) {
+	f, err := parseStored(s, stored, writable)
+	var invalid *InvalidError
+	if a, ok := s.(RepairAdvisor); ok && errors.As(err, &invalid) {
+		invalid.Advice = a.RepairAdvice(invalid.File == s.JournalName())
+	}
+	return f, err
+}
+
+// parseStored parses and replays what s.Read returned.
+func parseStored(s Storage, stored Stored, writable bool) (*File, error) {
 	f := &File{store: s}
 	f.synced.L = &f.mu
 	var err error

@@ -63,6 +63,14 @@ type Storage interface {
 	Close() error
 }
 
+// RepairAdvisor is a Storage whose content is not repaired as files in git
+// are: the advice of a refusal to load it (an *InvalidError) is its own.
+type RepairAdvisor interface {
+	// RepairAdvice says that the content was left untouched and how to
+	// repair it: the journal's when journal, else the lockfile's.
+	RepairAdvice(journal bool) string
+}
+
 // Stored is a Storage's content as Read finds it.
 type Stored struct {
 	// Lockfile is the content WriteState last wrote, nil if none was ever

@@ -68,6 +68,17 @@ func (s *Store) Name() string { return s.cfg.String() }
 // JournalName names the journal's rows.
 func (s *Store) JournalName() string { return s.cfg.String() + " (journal)" }
 
+// RepairAdvice says how to repair a project's rows that genuinctl refused
+// to load: there is no git history to restore them from.
+func (s *Store) RepairAdvice(journal bool) string {
+	if journal {
+		return fmt.Sprintf("the journal was left untouched: restore genuinctl.journal's rows of project %q from a backup, "+
+			"or delete them to drop the results they hold", s.cfg.Project)
+	}
+	return fmt.Sprintf("it was left untouched: restore genuinctl.states' row of project %q from a backup, "+
+		"or replace it with a good lockfile (genuinctl state push --force)", s.cfg.Project)
+}
+
 // RoundTrips is the number of statements this Store sent.
 func (s *Store) RoundTrips() int64 { return s.roundTrips.Load() }
 

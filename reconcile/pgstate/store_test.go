@@ -391,3 +391,29 @@ func TestTornLineIsDropped(t *testing.T) {
 		t.Errorf("after the torn line: %+v", st.Groups)
 	}
 }
+
+// TestDamagedRowsAdvice: rows genuinctl refuses to load are left as they
+// are, and the refusal says how to repair them in the database, not in
+// git.
+func TestDamagedRowsAdvice(t *testing.T) {
+	db := newDatabase(t)
+	f := db.open(t, "p")
+	community(t, f)
+	must(t, f.Close())
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db.url)
+	must(t, err)
+	defer conn.Close(ctx)
+	for _, c := range []struct{ sql, want string }{
+		{`INSERT INTO genuinctl.journal (project, seq, line) VALUES ('p', 0, convert_to('garbage' || chr(10), 'UTF8'))`, `restore genuinctl.journal's rows of project "p" from a backup`},
+		{`DELETE FROM genuinctl.journal; UPDATE genuinctl.states SET lockfile = convert_to('{"format_version": 2', 'UTF8')`, "replace it with a good lockfile (genuinctl state push --force)"},
+	} {
+		_, err := conn.Exec(ctx, c.sql)
+		must(t, err)
+		_, err = lockfile.LoadStorage(db.store(t, "p"))
+		var invalid *lockfile.InvalidError
+		if !errors.As(err, &invalid) || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "git") {
+			t.Errorf("after %s: %v", c.sql, err)
+		}
+	}
+}
