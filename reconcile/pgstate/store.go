@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -105,10 +104,7 @@ func (s *Store) fail(op string, err error) error {
 		msg += "; the role needs CREATE on the database for the first write (or an existing genuinctl schema it may create tables in), " +
 			"then SELECT, INSERT, UPDATE and DELETE on the genuinctl tables (SELECT only, to plan)"
 	}
-	if p := s.cfg.conn.Password; len(p) >= 4 {
-		msg = strings.ReplaceAll(msg, p, "********")
-	}
-	return &dbError{msg: msg, err: err}
+	return &dbError{msg: s.cfg.secrets.String(msg), err: err}
 }
 
 // dbError is a database error with its message redacted.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/genuin/genuinctl/internal/redact"
 )
 
 // DefaultProject is the project a state URL without ?project= names.
@@ -49,6 +51,9 @@ type Config struct {
 	PasswordInURL bool
 	display       string
 	conn          *pgx.ConnConfig
+	// secrets masks the connection's password, wherever it came from, in
+	// every error.
+	secrets *redact.Redactor
 }
 
 // ParseURL parses a state URL: postgres://[USER@]HOST[:PORT]/DB[?PARAMS],
@@ -75,8 +80,10 @@ func ParseURL(raw string) (*Config, error) {
 		c.Project = p[0]
 		q.Del("project")
 	}
-	_, hasPassword := u.User.Password()
+	pw, hasPassword := u.User.Password()
 	c.PasswordInURL = hasPassword || q.Has("password") || q.Has("sslpassword")
+	c.secrets = &redact.Redactor{}
+	c.secrets.Add(pw, url.QueryEscape(pw), url.PathEscape(pw), q.Get("password"), q.Get("sslpassword"))
 	// The URL goes to pgx as written, less its project: rendering u again
 	// would lose the "//" of a URL with no host (postgres:///db, the host
 	// from PGHOST or the default socket).
@@ -88,8 +95,9 @@ func ParseURL(raw string) (*Config, error) {
 		}
 	}
 	if c.conn, err = pgx.ParseConfig(conn); err != nil {
-		return nil, fmt.Errorf("the state URL is not a valid PostgreSQL URL: %s", redact(err.Error(), u))
+		return nil, fmt.Errorf("the state URL is not a valid PostgreSQL URL: %s", c.secrets.String(err.Error()))
 	}
+	c.secrets.Add(c.conn.Password) // from PGPASSWORD or a passfile too
 	// A database that does not answer fails the command instead of
 	// holding it: libpq waits forever unless connect_timeout says.
 	if c.conn.ConnectTimeout == 0 {
@@ -127,18 +135,4 @@ func display(u *url.URL, project string) string {
 		return d.Scheme + "://" + strings.TrimPrefix(d.String(), d.Scheme+":")
 	}
 	return d.String()
-}
-
-// redact removes the URL's password from msg.
-func redact(msg string, u *url.URL) string {
-	secrets := []string{u.Query().Get("password"), u.Query().Get("sslpassword")}
-	if p, ok := u.User.Password(); ok {
-		secrets = append(secrets, p, url.QueryEscape(p), url.PathEscape(p))
-	}
-	for _, s := range secrets {
-		if s != "" {
-			msg = strings.ReplaceAll(msg, s, "********")
-		}
-	}
-	return msg
 }
