@@ -338,39 +338,20 @@ func (o *applyOptions) input(e *env) (*spec.Desired, *reconcile.SavedPlan, error
 // inputAndState reads the spec or the saved plan and, at the same time,
 // opens the state for writing: at 20,000 groups the spec and the lockfile
 // take about a second each to read, and a database's connect, lock and
-// read add a fifth of a second. What they print comes in the order of
-// doing them one after the other.
+// read add a fifth of a second.
 func (o *applyOptions) inputAndState(e *env) (*spec.Desired, *reconcile.SavedPlan, *lockfile.File, error) {
 	s, err := o.lock.storage(e)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	type opened struct {
-		f   *lockfile.File
-		err error
-	}
-	open := make(chan opened, 1)
-	go func() {
-		f, err := lockfile.OpenStorage(s, o.lock.timeout, "genuinctl apply")
-		open <- opened{f, err}
-	}()
-	d, saved, err := o.input(e)
-	if err != nil {
-		// No wait for a lock held elsewhere (--lock-timeout): the state
-		// is closed unchanged whenever it opens.
-		go func() {
-			if state := <-open; state.f != nil {
-				state.f.Close()
-			}
-		}()
-		return nil, nil, nil, err
-	}
-	state := <-open
-	if state.err != nil {
-		return nil, nil, nil, withCode(exitError, state.err)
-	}
-	noteRecovered(e, state.f)
-	return d, saved, state.f, nil
+	var (
+		d     *spec.Desired
+		saved *reconcile.SavedPlan
+	)
+	f, err := stateAlongside(e,
+		func() (*lockfile.File, error) { return lockfile.OpenStorage(s, o.lock.timeout, "genuinctl apply") },
+		func() (err error) { d, saved, err = o.input(e); return err })
+	return d, saved, f, err
 }
 
 // plan returns the plan to apply: what is left of the saved plan, if it

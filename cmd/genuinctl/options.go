@@ -201,30 +201,45 @@ func loaded(e *env, f *lockfile.File, err error) (*lockfile.File, error) {
 
 // loadSpecAndLockfile reads the spec and, at the same time, the lockfile
 // without locking it: on a campaign of 20,000 groups each read takes about
-// a second, and they share nothing. What they print comes in the order of
-// reading them one after the other: the spec's diagnostics, then the
-// lockfile's; the lockfile's error counts only when the spec has none.
+// a second, and they share nothing.
 func loadSpecAndLockfile(e *env, files *specOptions, lock *lockOptions) (*spec.Desired, *lockfile.File, error) {
-	type result struct {
-		f   *lockfile.File
-		err error
-	}
 	s, err := lock.storage(e)
 	if err != nil {
 		return nil, nil, err
 	}
-	read := make(chan result, 1)
-	go func() {
-		f, err := lockfile.LoadStorage(s)
-		read <- result{f, err}
-	}()
-	d, err := files.load(e)
-	r := <-read
-	if err != nil {
-		return nil, nil, err
-	}
-	f, err := loaded(e, r.f, r.err)
+	var d *spec.Desired
+	f, err := stateAlongside(e,
+		func() (*lockfile.File, error) { return lockfile.LoadStorage(s) },
+		func() (err error) { d, err = files.load(e); return err })
 	return d, f, err
+}
+
+// stateAlongside opens the state with open while read reads the spec (or
+// a saved plan), and returns the state as loaded does. What they print
+// comes in the order of doing them one after the other: the spec's
+// diagnostics, then the state's; the state's error counts only when read
+// has none. A read that fails does not wait for the state (for a lock held
+// elsewhere, say): the state is closed, unchanged, whenever it opens.
+func stateAlongside(e *env, open func() (*lockfile.File, error), read func() error) (*lockfile.File, error) {
+	type opened struct {
+		f   *lockfile.File
+		err error
+	}
+	state := make(chan opened, 1)
+	go func() {
+		f, err := open()
+		state <- opened{f, err}
+	}()
+	if err := read(); err != nil {
+		go func() {
+			if r := <-state; r.f != nil {
+				r.f.Close()
+			}
+		}()
+		return nil, err
+	}
+	r := <-state
+	return loaded(e, r.f, r.err)
 }
 
 // open locks the lockfile for writing and reads it; the caller closes it.
