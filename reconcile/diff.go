@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/genuin/genuinctl/reconcile/lockfile"
 	"github.com/genuin/genuinctl/spec"
@@ -64,9 +66,7 @@ func Diff(d *spec.Desired, st *lockfile.State, opts Options) *Plan {
 			chats[g.ChatID] = addr
 		}
 	}
-	for _, addr := range d.GroupAddresses() {
-		p.Changes = append(p.Changes, diffGroup(d.Groups[addr], recorded.Groups[addr], chats, opts)...)
-	}
+	p.Changes = append(p.Changes, diffGroups(d, recorded, chats, opts)...)
 	for addr := range st.Communities {
 		if _, ok := d.Communities[st.Communities[addr].Handle]; !ok {
 			p.Changes = append(p.Changes, orphan(addr, KindCommunity))
@@ -80,6 +80,34 @@ func Diff(d *spec.Desired, st *lockfile.State, opts Options) *Plan {
 	suggestMoves(p, recorded)
 	p.finish()
 	return p
+}
+
+// groupsPerWorker is how many groups make it worth diffing them on one
+// more core.
+const groupsPerWorker = 2000
+
+// diffGroups is diffGroup of every group of the spec, in address order.
+// A campaign's groups are diffed on every core, a slice of addresses
+// each: diffGroup only reads what it is given. A NewChatID function is
+// called in address order, on one.
+func diffGroups(d *spec.Desired, recorded *lockfile.State, chats map[string]string, opts Options) []*Change {
+	addrs := d.GroupAddresses()
+	workers := min(runtime.GOMAXPROCS(0), len(addrs)/groupsPerWorker)
+	if opts.NewChatID != nil || workers < 2 {
+		workers = 1
+	}
+	parts := make([][]*Change, workers)
+	var wg sync.WaitGroup
+	for w := range parts {
+		from, to := w*len(addrs)/workers, (w+1)*len(addrs)/workers
+		wg.Go(func() {
+			for _, addr := range addrs[from:to] {
+				parts[w] = append(parts[w], diffGroup(d.Groups[addr], recorded.Groups[addr], chats, opts)...)
+			}
+		})
+	}
+	wg.Wait()
+	return slices.Concat(parts...)
 }
 
 func diffCommunity(c *spec.Community, rec *lockfile.Community) []*Change {

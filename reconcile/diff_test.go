@@ -1,8 +1,10 @@
 package reconcile
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
+	"runtime"
 	"testing"
 
 	"github.com/genuin/genuinctl/reconcile/lockfile"
@@ -277,5 +279,48 @@ func TestDerivedChatIDsOfSharedCommunities(t *testing.T) {
 	}
 	if team["group/shared/general"] != again["group/shared/general"] {
 		t.Error("two plans of one spec must derive the same chat_id")
+	}
+}
+
+// TestDiffGroupsInAddressOrder diffs enough groups for several workers,
+// of every kind of change, and checks that the changes come as diffing
+// them one by one in address order gives them.
+func TestDiffGroupsInAddressOrder(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	d := &spec.Desired{Communities: map[string]*spec.Community{}, Groups: map[string]*spec.Group{}}
+	st := lockfile.New("sandbox")
+	for i := range 4*groupsPerWorker + 7 {
+		g := &spec.Group{Key: fmt.Sprintf("g%d", i), Community: "c1", Name: "Group", Type: 4,
+			Members: []spec.Member{{UserID: fmt.Sprintf("u%d", i)}}, Pos: spec.Pos{File: "g.yaml", Line: i + 1}}
+		d.Groups[g.Address()] = g
+		if i%5 == 0 {
+			continue // to create
+		}
+		rec := &lockfile.Group{Community: "community/c1", CommunityID: "cid-1", Status: lockfile.StatusCreated,
+			ChatID: fmt.Sprintf("chat-%d", i), Fields: groupFields.values(g),
+			Members: map[string]string{"user:" + g.Members[0].UserID: g.Members[0].UserID}}
+		switch i % 5 {
+		case 2: // renamed: an update
+			rec.Fields["name"] = json.RawMessage(`"Old"`)
+		case 3: // another type: blocked, and a member to remove
+			rec.Fields["type"] = json.RawMessage(`3`)
+			rec.Members["user:gone"] = "gone"
+		case 4:
+			rec.Status, rec.CreateMembers = lockfile.StatusPending, []string{"user:" + g.Members[0].UserID}
+		}
+		st.Groups[g.Address()] = rec
+	}
+	var want []*Change
+	for _, addr := range d.GroupAddresses() {
+		want = append(want, diffGroup(d.Groups[addr], st.Groups[addr], map[string]string{}, Options{}.withDefaults())...)
+	}
+	got := diffGroups(d, st, map[string]string{}, Options{}.withDefaults())
+	if len(got) != len(want) || len(got) < 4*groupsPerWorker {
+		t.Fatalf("%d changes, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("change %d: %+v, want %+v", i, got[i], want[i])
+		}
 	}
 }

@@ -195,6 +195,14 @@ func (t fieldTable[S, R]) updatable(name string) bool {
 // one, sorted by name. A field unmanaged when absent that the spec leaves
 // out is not a change.
 func (t fieldTable[S, R]) changes(applied, want lockfile.Fields) []FieldChange {
+	if t.unchanged(applied, want) {
+		return nil // the usual case, told without sorting the names
+	}
+	return t.sortedChanges(applied, want)
+}
+
+// sortedChanges is changes, name by name in sorted order.
+func (t fieldTable[S, R]) sortedChanges(applied, want lockfile.Fields) []FieldChange {
 	var out []FieldChange
 	for _, name := range sortedNames(applied, want) {
 		before, after := applied[name], want[name]
@@ -206,6 +214,25 @@ func (t fieldTable[S, R]) changes(applied, want lockfile.Fields) []FieldChange {
 		}
 	}
 	return out
+}
+
+// unchanged reports whether sortedChanges(applied, want) would find none,
+// without sorting the names or allocating.
+func (t fieldTable[S, R]) unchanged(applied, want lockfile.Fields) bool {
+	for name, after := range want {
+		if !lockfile.EqualJSON(applied[name], after) {
+			return false
+		}
+	}
+	for name, before := range applied {
+		if _, ok := want[name]; ok {
+			continue
+		}
+		if f := t.field(name); (f == nil || !f.UnmanagedWhenAbsent) && !lockfile.EqualJSON(before, nil) {
+			return false
+		}
+	}
+	return true
 }
 
 // fill sets the create request's fields from recorded values. A value

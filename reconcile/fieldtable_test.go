@@ -519,3 +519,44 @@ func TestDiffClearsOnlyManagedFields(t *testing.T) {
 		t.Errorf("update_conversation body = %s", body)
 	}
 }
+
+// TestUnchangedAgreesWithChanges checks the fast path of changes against
+// the sorted comparison it skips: unchanged holds exactly when that finds
+// no change, for every mix of absent, equal, equivalent and other values.
+func TestUnchangedAgreesWithChanges(t *testing.T) {
+	values := []json.RawMessage{nil, json.RawMessage(`null`), json.RawMessage(`"a"`), json.RawMessage(`"b"`),
+		json.RawMessage(` "a" `), json.RawMessage(`true`), json.RawMessage(`[1, 2]`), json.RawMessage(`[1,2]`)}
+	// name: updatable; settings.discoverable and dp: unmanaged when
+	// absent; color: a field this build does not know.
+	names := []string{"name", "settings.discoverable", "dp", "color"}
+	fields := func(n int) lockfile.Fields {
+		f := lockfile.Fields{}
+		for _, name := range names {
+			if v := values[n%len(values)]; v != nil {
+				f[name] = v
+			}
+			n /= len(values)
+		}
+		return f
+	}
+	cases := 1
+	for range names {
+		cases *= len(values)
+	}
+	same := 0
+	for i := 0; i < cases; i += 5 {
+		for j := 0; j < cases; j += 41 {
+			applied, want := fields(i), fields(j)
+			sorted := groupFields.sortedChanges(applied, want)
+			if got := groupFields.unchanged(applied, want); got != (len(sorted) == 0) {
+				t.Fatalf("applied %s, want %s: unchanged = %v, the sorted comparison finds %v", applied, want, got, sorted)
+			}
+			if len(sorted) == 0 {
+				same++
+			}
+		}
+	}
+	if same == 0 {
+		t.Fatal("no case without changes was compared")
+	}
+}
