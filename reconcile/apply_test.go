@@ -21,11 +21,17 @@ type fakeAPI struct {
 	mu    sync.Mutex
 	calls []string
 	fail  func(op string) error
+	// countOnly counts the requests in requests instead of recording them.
+	countOnly bool
+	requests  int
 }
 
 func (f *fakeAPI) do(op string) error {
 	f.mu.Lock()
-	f.calls = append(f.calls, op)
+	f.requests++
+	if !f.countOnly {
+		f.calls = append(f.calls, op)
+	}
 	f.mu.Unlock()
 	if f.fail != nil {
 		return f.fail(op)
