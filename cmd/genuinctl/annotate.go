@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genuin/genuinctl/reconcile/lockfile"
+	"github.com/genuin/genuinctl/reconcile/pgstate"
 	"github.com/genuin/genuinctl/reconcile/render"
 	"github.com/genuin/genuinctl/spec"
 )
@@ -102,7 +103,14 @@ func (e *env) annotateError(err error) {
 			if p.Address != "" {
 				msg = p.Address + ": " + msg
 			}
-			fmt.Fprintln(e.stderr, annotation(p.Pos.File, p.Pos.Line, p.Pos.Col, msg+" ("+invalid.Advice+")"))
+			msg += " (" + invalid.Advice + ")"
+			if pgstate.IsURL(p.Pos.File) {
+				// A state in a database is no file of the repository:
+				// the annotation names it in its message instead.
+				fmt.Fprintln(e.stderr, annotation("", 0, 0, p.Pos.String()+": "+msg))
+				continue
+			}
+			fmt.Fprintln(e.stderr, annotation(p.Pos.File, p.Pos.Line, p.Pos.Col, msg))
 		}
 		return
 	}

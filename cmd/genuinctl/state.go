@@ -291,9 +291,9 @@ func unknownAddress(st *lockfile.State, addr string) error {
 		}
 	}
 	if len(near) > 0 && len(near) <= 5 {
-		return fmt.Errorf("%s is not in the lockfile (did you mean %s?)", addr, strings.Join(near, " or "))
+		return fmt.Errorf("%s is not recorded (did you mean %s?)", addr, strings.Join(near, " or "))
 	}
-	return errors.New(addr + ` is not in the lockfile ("genuinctl state list" shows what is)`)
+	return errors.New(addr + ` is not recorded ("genuinctl state list" shows what is)`)
 }
 
 // completeRecorded completes the addresses the lockfile records (only

@@ -180,8 +180,14 @@ func TestLockIsExclusiveAndNamesTheHolder(t *testing.T) {
 	if !errors.As(err, &locked) || locked.Holder.PID != os.Getpid() || locked.Holder.Command != "genuinctl apply" {
 		t.Fatalf("want a LockedError naming this process, got %v", err)
 	}
-	if !strings.Contains(err.Error(), "pid ") || !strings.Contains(err.Error(), "since ") {
-		t.Errorf("message lacks the holder: %v", err)
+	if !strings.Contains(err.Error(), "pid ") || !strings.Contains(err.Error(), "since ") || !strings.Contains(err.Error(), "pass --lock-timeout") {
+		t.Errorf("message lacks the holder or the advice: %v", err)
+	}
+	// One that waited in vain is not told to pass the flag it passed.
+	_, err = Open(path, 150*time.Millisecond, "genuinctl apply")
+	if !errors.As(err, &locked) || !strings.Contains(err.Error(), "still locked by pid") ||
+		!strings.Contains(err.Error(), "after waiting 150ms") || strings.Contains(err.Error(), "pass --lock-timeout") {
+		t.Errorf("after --lock-timeout 150ms: %v", err)
 	}
 	// A waiter gets the lock once the holder lets go.
 	go func() {

@@ -31,9 +31,14 @@ type LockedError struct {
 	Holder Holder
 	// Released says what frees the lock when its holder dies.
 	Released string
+	// Waited is how long the lock was waited for (--lock-timeout).
+	Waited time.Duration
 }
 
 func (e *LockedError) Error() string {
+	if e.Waited > 0 {
+		return fmt.Sprintf("%s is still locked by %s after waiting %s: wait for it to finish, or give --lock-timeout more time (%s)", e.Path, e.Holder, e.Waited, e.Released)
+	}
 	return fmt.Sprintf("%s is locked by %s: wait for it to finish, or pass --lock-timeout to wait (%s)", e.Path, e.Holder, e.Released)
 }
 
@@ -75,7 +80,7 @@ func acquireLock(path string, timeout time.Duration, command string) (*lock, err
 		if time.Now().After(deadline) {
 			// A holder that has not yet written its details, or one on
 			// Windows (where a locked file cannot be read), shows as empty.
-			return nil, &LockedError{Path: path, Holder: readHolder(path),
+			return nil, &LockedError{Path: path, Holder: readHolder(path), Waited: timeout,
 				Released: "the kernel releases the lock when that process ends, even if it was killed"}
 		}
 		time.Sleep(50 * time.Millisecond)

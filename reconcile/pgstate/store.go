@@ -167,7 +167,7 @@ func (s *Store) Lock(timeout time.Duration, command string) error {
 			break
 		}
 		if time.Now().After(deadline) {
-			return &lockfile.LockedError{Path: s.Name(), Holder: s.holder(),
+			return &lockfile.LockedError{Path: s.Name(), Holder: s.holder(), Waited: timeout,
 				Released: "the database releases the lock when that runner's connection ends, even if it was killed"}
 		}
 		time.Sleep(lockPoll)
