@@ -118,24 +118,25 @@ func (d *disk) Lock(timeout time.Duration, command string) error {
 }
 
 func (d *disk) Read() (Stored, error) {
-	var s Stored
-	data, err := readBounded(d.path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return s, fmt.Errorf("read lockfile: %w", err)
-	default:
-		s.Lockfile = data
+	lockfile, err := readIfExists(d.path)
+	if err != nil {
+		return Stored{}, fmt.Errorf("read lockfile: %w", err)
 	}
-	data, err = readBounded(d.JournalName())
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return s, fmt.Errorf("read journal: %w", err)
-	default:
-		s.Journal = data
+	journal, err := readIfExists(d.JournalName())
+	if err != nil {
+		return Stored{}, fmt.Errorf("read journal: %w", err)
 	}
-	return s, nil
+	return Stored{Lockfile: lockfile, Journal: journal}, nil
+}
+
+// readIfExists is readBounded, with no content and no error for a file
+// that does not exist.
+func readIfExists(path string) ([]byte, error) {
+	data, err := readBounded(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return data, err
 }
 
 // CreateJournal also syncs the directory so that the file survives a
